@@ -1,0 +1,39 @@
+# Everything a fresh machine needs is installed here, from PyPI only.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_INPUT ?= ../shared/data/hamilton/short_hamilton_clip.mp4
+DEMO_KNOWN ?= ../shared/data/hamilton/lin-manuel-miranda.png
+
+.PHONY: setup demo test bench gui package clean
+
+$(STAMP): requirements.txt requirements-nodeps.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	mkdir -p out
+	$(PY) main.py anonymize $(DEMO_INPUT) -o out/demo_anonymized.mp4 --known-faces $(DEMO_KNOWN)
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -ra tests
+
+gui: setup
+	$(PY) main.py
+
+# deface is measured from its own virtual environment: its plain opencv-python must not meet PySide6.
+.venv-deface/.installed:
+	$(PYTHON) -m venv .venv-deface
+	.venv-deface/bin/pip install --quiet deface==1.5.0 onnxruntime==1.23.2
+	touch $@
+
+bench: setup .venv-deface/.installed
+	PATH="$(CURDIR)/.venv-deface/bin:$$PATH" $(PY) -m engine.bench
+
+clean:
+	rm -rf $(VENV) .venv-deface out build dist

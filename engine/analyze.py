@@ -1,0 +1,70 @@
+"""Analysis: decode -> detect -> track -> embed -> identities, producing a project with everyone blurred
+except people matching the known faces."""
+import os
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from engine import detect, identities, project, video
+from engine.detect.base import Detection
+from engine.job import Job
+from engine.scenes import CutDetector
+from engine.track import TrackerSettings, link
+
+EMBED_FRAMES = 3
+
+
+def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None = None,
+            known: list[identities.KnownFace] | None = None, job: Job | None = None,
+            on_detections: Callable[[int, list[Detection]], None] | None = None) -> project.Project:
+    """`on_detections(frame, faces)` lets a viewer show faces as they are found, before tracking ends."""
+    settings = settings or project.DetectorSettings()
+    job = job or Job()
+    info = video.probe(path)
+    detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
+    width, height = info.display_size
+    found: list[list[Detection]] = []
+    shots = CutDetector(info.fps)
+    for frame in video.read_frames(path):
+        shots.add(frame.index, frame.image)
+        faces = detector.detect(frame.image)
+        found.append(faces)
+        if on_detections:
+            on_detections(frame.index, faces)
+        job.step("Detecting faces", frame.index + 1, max(info.frame_count, frame.index + 1))
+    tracks = link(found, width, height, shots.cuts, TrackerSettings(min_score=detector.threshold))
+    _embed_tracks(path, tracks, job)
+    people = identities.cluster(tracks)
+    for person in people:
+        for track_id in person.tracks:
+            next(t for t in tracks if t.id == track_id).identity = person.id
+    if known:
+        identities.apply_known_faces(people, known)
+    source = project.Source(path=str(Path(path).resolve()), fingerprint=project.fingerprint(path), width=info.width,
+                            height=info.height, rotation=info.rotation, fps=info.fps, frame_count=len(found))
+    return project.Project(source=source, detector=settings, tracks=tracks, identities=people, cuts=shots.cuts)
+
+
+def _embed_tracks(path, tracks, job: Job) -> None:
+    """One embedding per track from its best few frames; a second decode pass is far cheaper than
+    embedding every face in every frame."""
+    wanted: dict[int, list] = {}
+    for track in tracks:
+        best = track.best_frames(EMBED_FRAMES)
+        track.thumbnail_frame = best[0] if best else track.start
+        for frame in best:
+            wanted.setdefault(frame, []).append(track)
+    vectors: dict[int, list[np.ndarray]] = {}
+    last = max(wanted, default=-1)
+    for frame in video.read_frames(path) if wanted else ():
+        for track in wanted.get(frame.index, ()):
+            vector = identities.embed(frame.image, track.box_at(frame.index))
+            if vector is not None:
+                vectors.setdefault(track.id, []).append(vector)
+        job.step("Recognising people", frame.index + 1, last + 1)
+        if frame.index >= last:
+            break
+    for track in tracks:
+        if track.id in vectors:
+            track.embedding = np.mean(vectors[track.id], axis=0).round(5).tolist()

@@ -1,0 +1,101 @@
+"""What export does with each face: an identity's decision, overridden per track, resolved per frame. Also the
+edits an editor makes, as plain functions on the project so the GUI and the CLI change it the same way."""
+from dataclasses import dataclass
+
+from engine.project import BLUR, IGNORE, KEEP, Project
+from engine.track import Box, Track
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One box in one frame and what to do with it."""
+    box: Box
+    action: str
+    track: int
+    identity: int | None
+
+
+def track_action(project: Project, track: Track) -> str:
+    """Blur unless someone decided otherwise: a face nobody looked at is never shown."""
+    if track.id in project.overrides:
+        return project.overrides[track.id]
+    if track.manual or track.identity is None:
+        return BLUR
+    return project.identity(track.identity).decision
+
+
+def by_frame(project: Project) -> dict[int, list[Decision]]:
+    frames: dict[int, list[Decision]] = {}
+    for track in project.tracks:
+        action = track_action(project, track)
+        for offset, box in enumerate(track.boxes):
+            frames.setdefault(track.start + offset, []).append(Decision(box, action, track.id, track.identity))
+    return frames
+
+
+def set_identity(project: Project, identity_id: int, decision: str) -> None:
+    """A decision on a person applies to all their appearances, so per-track overrides other than
+    'ignore' (not a face) give way to it."""
+    identity = project.identity(identity_id)
+    identity.decision = decision
+    for track_id in identity.tracks:
+        if project.overrides.get(track_id) in (BLUR, KEEP):
+            del project.overrides[track_id]
+
+
+def toggle_identity(project: Project, identity_id: int) -> str:
+    decision = KEEP if project.identity(identity_id).decision == BLUR else BLUR
+    set_identity(project, identity_id, decision)
+    return decision
+
+
+def set_track(project: Project, track_id: int, action: str | None) -> None:
+    if action is None:
+        project.overrides.pop(track_id, None)
+    else:
+        project.overrides[track_id] = action
+
+
+def merge_identities(project: Project, keep_id: int, other_id: int) -> None:
+    """The editor knows these two are the same person; the first one's decision wins."""
+    keep, other = project.identity(keep_id), project.identity(other_id)
+    keep.tracks = sorted(set(keep.tracks) | set(other.tracks), key=lambda t: project.track(t).start)
+    for track_id in other.tracks:
+        project.track(track_id).identity = keep_id
+    project.identities.remove(other)
+
+
+def split_track(project: Project, track_id: int) -> int:
+    """Take one appearance out of its person into a new person of its own, blurred until decided."""
+    track = project.track(track_id)
+    if track.identity is not None:
+        old = project.identity(track.identity)
+        if old.tracks == [track_id]:
+            return old.id
+        old.tracks.remove(track_id)
+    from engine.identities import Identity
+
+    new_id = max((i.id for i in project.identities), default=0) + 1
+    project.identities.append(Identity(id=new_id, tracks=[track_id], embedding=track.embedding))
+    track.identity = new_id
+    return new_id
+
+
+def add_manual_track(project: Project, start: int, boxes: list[Box]) -> Track:
+    """A region the editor drew over something the detector missed; always blurred."""
+    track = Track(id=max((t.id for t in project.tracks), default=0) + 1, start=start, boxes=list(boxes),
+                  scores=[0.0] * len(boxes), manual=True)
+    project.tracks.append(track)
+    return track
+
+
+def remove_track(project: Project, track_id: int) -> None:
+    track = project.track(track_id)
+    if not track.manual:
+        raise ValueError("only drawn regions can be deleted; mark a detected face as 'not a face' instead")
+    project.tracks.remove(track)
+    project.overrides.pop(track_id, None)
+
+
+__all__ = ["BLUR", "KEEP", "IGNORE", "Decision", "track_action", "by_frame", "set_identity", "toggle_identity",
+           "set_track", "merge_identities", "split_track", "add_manual_track", "remove_track"]

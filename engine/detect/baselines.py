@@ -1,0 +1,100 @@
+"""The detectors of the original LimeLight comparison, kept to measure the default against (engine.evaluate)."""
+import warnings
+
+import cv2
+import numpy as np
+
+from engine.detect.base import Detection, as_rgb, clip_box
+from engine.errors import MissingModelError
+from models.tensorflow import tensorflow
+
+
+class MtcnnDetector:
+    name = "mtcnn"
+    default_threshold = 0.7
+
+    def __init__(self, threshold: float | None = None, **_):
+        tensorflow()
+        try:
+            from mtcnn import MTCNN
+        except ImportError:
+            raise MissingModelError("The MTCNN detector", "mtcnn") from None
+        self.threshold = self.weak_threshold = self.default_threshold if threshold is None else threshold
+        self._mtcnn = MTCNN(device="CPU:0")
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        image = as_rgb(image)
+        height, width = image.shape[:2]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            faces = self._mtcnn.detect_faces(image, threshold_onet=self.threshold)
+        order = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
+        return [Detection(clip_box((x, y, x + w, y + h), width, height), float(face["confidence"]),
+                          tuple((float(face["keypoints"][k][0]), float(face["keypoints"][k][1])) for k in order))
+                for face in faces for x, y, w, h in [face["box"]]]
+
+
+def _dlib_models():
+    try:
+        import dlib
+        import face_recognition_models
+    except ImportError as exc:
+        raise MissingModelError("The dlib detectors", "dlib-bin" if "dlib" in str(exc) else
+                                "face-recognition-models") from None
+    return dlib, face_recognition_models
+
+
+class DlibHogDetector:
+    name = "dlib-hog"
+    default_threshold = 0.0
+
+    def __init__(self, threshold: float | None = None, upsample: int = 1, **_):
+        dlib, _models = _dlib_models()
+        self.threshold = self.weak_threshold = self.default_threshold if threshold is None else threshold
+        self.upsample = upsample
+        self._detector = dlib.get_frontal_face_detector()
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        image = as_rgb(image)
+        rects, scores, _ = self._detector.run(image, self.upsample, self.threshold)
+        height, width = image.shape[:2]
+        return [Detection(clip_box((r.left(), r.top(), r.right(), r.bottom()), width, height), float(s))
+                for r, s in zip(rects, scores)]
+
+
+class DlibCnnDetector:
+    name = "dlib-cnn"
+    default_threshold = 0.0
+
+    def __init__(self, threshold: float | None = None, upsample: int = 1, **_):
+        dlib, models = _dlib_models()
+        self.threshold = self.weak_threshold = self.default_threshold if threshold is None else threshold
+        self.upsample = upsample
+        self._detector = dlib.cnn_face_detection_model_v1(models.cnn_face_detector_model_location())
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        image = as_rgb(image)
+        height, width = image.shape[:2]
+        found = self._detector(image, self.upsample)
+        return [Detection(clip_box((d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()), width, height),
+                          float(d.confidence)) for d in found if d.confidence >= self.threshold]
+
+
+class HaarDetector:
+    name = "haar"
+    default_threshold = 0.0
+
+    def __init__(self, threshold: float | None = None, **_):
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        self._cascade = cv2.CascadeClassifier(path)
+        if self._cascade.empty():
+            raise MissingModelError("The Haar cascade (haarcascade_frontalface_default.xml)",
+                                    "opencv-python-headless<5")
+        self.threshold = self.weak_threshold = self.default_threshold if threshold is None else threshold
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        grey = cv2.cvtColor(as_rgb(image), cv2.COLOR_RGB2GRAY)
+        boxes, _, weights = self._cascade.detectMultiScale3(grey, scaleFactor=1.1, minNeighbors=5,
+                                                            minSize=(20, 20), outputRejectLevels=True)
+        return [Detection((float(x), float(y), float(x + w), float(y + h)), float(s))
+                for (x, y, w, h), s in zip(boxes, np.ravel(weights)) if s >= self.threshold]

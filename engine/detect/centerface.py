@@ -1,0 +1,93 @@
+"""CenterFace, the default detector: best recall per millisecond of the models we can ship (see engine.bench)."""
+import os
+import warnings
+
+import cv2
+import numpy as np
+
+from engine.detect.base import Detection, as_rgb, clip_box
+from models import centerface
+from models.tensorflow import quiet_stderr, tensorflow
+
+
+class CenterFaceDetector:
+    name = "centerface"
+    default_threshold = 0.2
+
+    def __init__(self, threshold: float | None = None, max_side: int | None = 1280, backend: str = "tflite",
+                 threads: int | None = None):
+        self.threshold = self.default_threshold if threshold is None else threshold
+        self.weak_threshold = self.threshold / 4
+        self.max_side = max_side
+        self.backend = backend
+        self.threads = threads or os.cpu_count() or 1
+        self._runners = {}
+
+    def _runner(self, height: int, width: int):
+        """A callable from a (1, h, w, 3) float batch to the four output maps, built once per input size."""
+        key = (height, width)
+        if key not in self._runners:
+            self._runners[key] = self._tflite(height, width) if self.backend == "tflite" else self._keras(
+                height, width)
+        return self._runners[key]
+
+    def _keras(self, height: int, width: int):
+        model = centerface.build_keras(height, width)
+        return lambda batch: [np.asarray(t) for t in model(batch, training=False)]
+
+    def _tflite(self, height: int, width: int):
+        tf = tensorflow()
+        model = centerface.tflite_model(height, width)
+        with warnings.catch_warnings(), quiet_stderr():
+            warnings.simplefilter("ignore")
+            interpreter = tf.lite.Interpreter(model_content=model, num_threads=self.threads)
+            interpreter.allocate_tensors()
+        source = interpreter.get_input_details()[0]["index"]
+        # The converter names outputs "<graph>:<position in the Keras output list>" but emits them in any order.
+        outputs = sorted(interpreter.get_output_details(), key=lambda d: int(d["name"].rsplit(":", 1)[1]))
+        indices = [d["index"] for d in outputs]
+
+        def run(batch):
+            interpreter.set_tensor(source, batch)
+            interpreter.invoke()
+            return [interpreter.get_tensor(i) for i in indices]
+        return run
+
+    def input_size(self, height: int, width: int) -> tuple[int, int, float]:
+        """Network input (h, w), each a multiple of 32, and the factor from frame to network pixels."""
+        scale = min(1.0, self.max_side / max(height, width)) if self.max_side else 1.0
+        net_h = int(np.ceil(height * scale / 32) * 32)
+        net_w = int(np.ceil(width * scale / 32) * 32)
+        return net_h, net_w, scale
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        """Faces down to `weak_threshold`, a quarter of the threshold: the tracker uses the weak ones only to
+        continue faces it already follows."""
+        image = as_rgb(image)
+        height, width = image.shape[:2]
+        net_h, net_w, scale = self.input_size(height, width)
+        small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image
+        batch = np.zeros((1, net_h, net_w, 3), np.float32)
+        batch[0, :small.shape[0], :small.shape[1]] = small
+        heatmap, sizes, offsets, landmarks = self._runner(net_h, net_w)(batch)
+        return self._decode(heatmap[0, :, :, 0], sizes[0], offsets[0], landmarks[0], scale, width, height)
+
+    def _decode(self, heatmap, sizes, offsets, landmarks, scale, width, height) -> list[Detection]:
+        rows, cols = np.nonzero(heatmap > self.weak_threshold)
+        if not len(rows):
+            return []
+        h = np.exp(sizes[rows, cols, 0]) * 4
+        w = np.exp(sizes[rows, cols, 1]) * 4
+        cy = (rows + offsets[rows, cols, 0] + 0.5) * 4
+        cx = (cols + offsets[rows, cols, 1] + 0.5) * 4
+        x0, y0 = cx - w / 2, cy - h / 2
+        scores = heatmap[rows, cols]
+        lms = landmarks[rows, cols]
+        keep = cv2.dnn.NMSBoxes(np.stack([x0, y0, w, h], 1).tolist(), scores.tolist(), self.weak_threshold, 0.3)
+        found = []
+        for i in np.asarray(keep, dtype=int).reshape(-1):
+            points = tuple(((x0[i] + lms[i, 2 * j + 1] * w[i]) / scale, (y0[i] + lms[i, 2 * j] * h[i]) / scale)
+                           for j in range(5))
+            box = clip_box(np.array([x0[i], y0[i], x0[i] + w[i], y0[i] + h[i]]) / scale, width, height)
+            found.append(Detection(box, float(scores[i]), tuple((float(x), float(y)) for x, y in points)))
+        return found

