@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("anonymize", help="blur every face but known ones, in a video or a photo")
     p.add_argument("input")
     p.add_argument("-o", "--output", required=True)
-    p.add_argument("--save-project", action="store_true", help="also write INPUT.limelight.json")
+    p.add_argument("-p", "--project", help="also save the project file here, to review or re-export later")
     detection(p)
     rendering(p)
     p = sub.add_parser("analyze", help="find and recognise faces; writes the project file")
@@ -100,13 +100,14 @@ def run(args) -> int:
                                        _export_settings(args, project.ExportSettings()), known)
         print(f"wrote {args.output} ({count} face{'s' * (count != 1)} found)")
         return 0
-    proj = analyze.analyze(args.input, _detector_settings(args), known, job)
+    proj = analyze.analyze(args.input, _detector_settings(args), known, job,
+                           recognise=args.command == "analyze" or bool(args.project))
     proj.known_faces = [str(Path(k).resolve()) for k in args.known_faces]
     kept = [i.name or f"#{i.id}" for i in proj.identities if i.decision == project.KEEP]
     summary = (f"{len(proj.tracks)} face tracks, {len(proj.identities)} people"
                f"{', kept: ' + ', '.join(kept) if kept else ''}")
-    if args.command == "analyze" or args.save_project:
-        path = args.project if args.command == "analyze" and args.project else project.default_path(args.input)
+    if args.command == "analyze" or args.project:
+        path = args.project or project.default_path(args.input)
         project.save(proj, path)
         print(f"wrote {path}: {summary}")
     if args.command == "anonymize":

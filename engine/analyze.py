@@ -12,13 +12,15 @@ from engine.job import Job
 from engine.scenes import CutDetector
 from engine.track import TrackerSettings, link
 
-EMBED_FRAMES = 3
+EMBED_FRAMES = 2
 
 
 def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None = None,
             known: list[identities.KnownFace] | None = None, job: Job | None = None,
-            on_detections: Callable[[int, list[Detection]], None] | None = None) -> project.Project:
-    """`on_detections(frame, faces)` lets a viewer show faces as they are found, before tracking ends."""
+            on_detections: Callable[[int, list[Detection]], None] | None = None,
+            recognise: bool = True) -> project.Project:
+    """`on_detections(frame, faces)` lets a viewer show faces as they are found, before tracking ends.
+    Without `recognise` every track is its own person: enough when everyone is blurred, and much faster."""
     settings = settings or project.DetectorSettings()
     job = job or Job()
     info = video.probe(path)
@@ -33,8 +35,11 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
         if on_detections:
             on_detections(frame.index, faces)
         job.step("Detecting faces", frame.index + 1, max(info.frame_count, frame.index + 1))
-    tracks = link(found, width, height, shots.cuts, TrackerSettings(min_score=detector.threshold))
-    _embed_tracks(path, tracks, job)
+    tracks = link(found, width, height, shots.cuts, TrackerSettings(confirm_score=detector.threshold))
+    for track in tracks:
+        track.thumbnail_frame = (track.best_frames(1) or [track.start])[0]
+    if recognise or known:
+        _embed_tracks(path, tracks, job)
     people = identities.cluster(tracks)
     for person in people:
         for track_id in person.tracks:
@@ -51,9 +56,7 @@ def _embed_tracks(path, tracks, job: Job) -> None:
     embedding every face in every frame."""
     wanted: dict[int, list] = {}
     for track in tracks:
-        best = track.best_frames(EMBED_FRAMES)
-        track.thumbnail_frame = best[0] if best else track.start
-        for frame in best:
+        for frame in track.best_frames(EMBED_FRAMES):
             wanted.setdefault(frame, []).append(track)
     vectors: dict[int, list[np.ndarray]] = {}
     last = max(wanted, default=-1)

@@ -1,6 +1,6 @@
 """What export does with each face: an identity's decision, overridden per track, resolved per frame. Also the
 edits an editor makes, as plain functions on the project so the GUI and the CLI change it the same way."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine.project import BLUR, IGNORE, KEEP, Project
 from engine.track import Box, Track
@@ -13,6 +13,7 @@ class Decision:
     action: str
     track: int
     identity: int | None
+    manual: bool = False
 
 
 def track_action(project: Project, track: Track) -> str:
@@ -29,8 +30,27 @@ def by_frame(project: Project) -> dict[int, list[Decision]]:
     for track in project.tracks:
         action = track_action(project, track)
         for offset, box in enumerate(track.boxes):
-            frames.setdefault(track.start + offset, []).append(Decision(box, action, track.id, track.identity))
-    return frames
+            frames.setdefault(track.start + offset, []).append(
+                Decision(box, action, track.id, track.identity, track.manual))
+    return {frame: _inside_kept(found) for frame, found in frames.items()}
+
+
+def _inside_kept(found: list[Decision]) -> list[Decision]:
+    """A smaller detected box lying mostly inside a kept face is that face's mouth, hand or microphone
+    found a second time; blurring it would deface the person the editor chose to show. Drawn regions stay."""
+    kept = [d.box for d in found if d.action == KEEP]
+    if not kept:
+        return found
+    return [replace(d, action=KEEP) if d.action == BLUR and not d.manual and any(_within(d.box, k) for k in kept)
+            else d for d in found]
+
+
+def _within(inner: Box, outer: Box, share: float = 0.6) -> bool:
+    w = min(inner[2], outer[2]) - max(inner[0], outer[0])
+    h = min(inner[3], outer[3]) - max(inner[1], outer[1])
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    smaller = area < (outer[2] - outer[0]) * (outer[3] - outer[1])
+    return smaller and w > 0 and h > 0 and w * h >= share * area
 
 
 def set_identity(project: Project, identity_id: int, decision: str) -> None:

@@ -64,7 +64,7 @@ def cluster(tracks: list[Track]) -> list[Identity]:
     too many identities; tracks too small to recognise stay alone and blurred."""
     spans = {t.id: (t.start, t.end) for t in tracks}
     known = [t for t in tracks if t.embedding is not None]
-    vectors = np.array([t.embedding for t in known]).reshape(len(known), -1)
+    vectors = np.array([t.embedding for t in known], dtype=float).reshape(len(known), 128)
     pair = np.linalg.norm(vectors[:, None] - vectors[None], axis=2)
     groups: list[list[int]] = [[i] for i in range(len(known))]
     while len(groups) > 1:

@@ -48,8 +48,15 @@ class TrackerSettings:
     max_gap: int = 15
     min_iou: float = 0.2
     pad_frames: int = 2
+    edge_frames: int = 15
+    edge_margin: float = 0.02
     smooth_frames: int = 5
-    min_score: float = 0.0
+    confirm_score: float = 0.0
+    confirm_frames: int = 5
+
+    @property
+    def start_score(self) -> float:
+        return self.confirm_score / 2
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -64,13 +71,16 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _match_cost(last: np.ndarray, found: np.ndarray) -> np.ndarray:
-    """IoU, relaxed by centre distance so a small face that moved more than its own width still links."""
+    """IoU, relaxed by centre distance so a small face that moved more than its own width still links,
+    but never to a box of less than half or more than twice the size: that is another face."""
     iou = iou_matrix(last, found)
     size = np.maximum(last[:, 2] - last[:, 0], last[:, 3] - last[:, 1])[:, None]
+    found_size = np.maximum(found[:, 2] - found[:, 0], found[:, 3] - found[:, 1])[None, :]
+    similar = (found_size >= size / 2) & (found_size <= size * 2)
     centre_last = (last[:, None, :2] + last[:, None, 2:]) / 2
     centre_found = (found[None, :, :2] + found[None, :, 2:]) / 2
     near = 1 - np.linalg.norm(centre_last - centre_found, axis=2) / np.maximum(size, 1)
-    return np.maximum(iou, near * 0.5)
+    return np.maximum(iou, near * 0.5) * similar
 
 
 def _associate(tracks: list[dict], found: list[Detection], frame: int, min_match: float):
@@ -93,8 +103,10 @@ def link(detections: list[list[Detection]], width: int, height: int, cuts: Itera
     """Tracks from per-frame detections (index = frame), gaps filled, ends padded and boxes smoothed, none
     crossing a shot boundary (`cuts`: first frames of new shots).
 
-    As in ByteTrack, only confident detections start a track but weak ones may continue it: a face turning
-    into profile keeps its blur while the detector's score fades, without every weak blob becoming a face."""
+    As in ByteTrack, weak detections only continue tracks: a face turning into profile keeps its blur while
+    the detector's score fades. Middling ones may start a track, which counts as a face once it has a confident
+    detection or persists for `confirm_frames` detections: a dim audience face is seen frame after frame,
+    a false alarm flickers."""
     settings = settings or TrackerSettings()
     cuts = sorted(set(cuts))
     open_tracks: list[dict] = []
@@ -105,13 +117,15 @@ def link(detections: list[list[Detection]], width: int, height: int, cuts: Itera
             alive = frame - t["frames"][-1] <= settings.max_gap and frame not in cuts
             (still_open if alive else finished).append(t)
         open_tracks = still_open
-        strong = [d for d in found if d.score >= settings.min_score]
-        weak = [d for d in found if d.score < settings.min_score]
+        strong = [d for d in found if d.score >= settings.start_score]
+        weak = [d for d in found if d.score < settings.start_score]
         unmatched_tracks, unmatched_strong = _associate(open_tracks, strong, frame, settings.min_iou)
         _associate([open_tracks[i] for i in unmatched_tracks], weak, frame, settings.min_iou)
         for c in unmatched_strong:
             open_tracks.append({"frames": [frame], "boxes": [strong[c].box], "scores": [strong[c].score]})
     finished.extend(open_tracks)
+    finished = [t for t in finished
+                if max(t["scores"]) >= settings.confirm_score or len(t["frames"]) >= settings.confirm_frames]
     finished.sort(key=lambda t: (t["frames"][0], t["boxes"][0][0]))
     bounds = [0, *cuts, len(detections)]
     return [_densify(i, t, _shot(bounds, t["frames"][0]), width, height, settings)
@@ -124,12 +138,20 @@ def _shot(bounds: list[int], frame: int) -> tuple[int, int]:
     return bounds[after - 1], bounds[after] - 1
 
 
+def _padding(box, width: int, height: int, settings: TrackerSettings) -> int:
+    """Frames to hold a track's first or last box: longer at the frame's edge, where a face entering or
+    leaving is cut off and no detector finds it any more, yet it is still recognisable."""
+    margin = settings.edge_margin * max(width, height)
+    at_edge = box[0] <= margin or box[1] <= margin or box[2] >= width - margin or box[3] >= height - margin
+    return settings.edge_frames if at_edge else settings.pad_frames
+
+
 def _densify(track_id: int, raw: dict, shot: tuple[int, int], width: int, height: int,
              settings: TrackerSettings) -> Track:
     frames = np.array(raw["frames"])
     boxes = np.array(raw["boxes"], dtype=np.float64)
-    start = max(shot[0], frames[0] - settings.pad_frames)
-    end = min(shot[1], frames[-1] + settings.pad_frames)
+    start = max(shot[0], frames[0] - _padding(boxes[0], width, height, settings))
+    end = min(shot[1], frames[-1] + _padding(boxes[-1], width, height, settings))
     every = np.arange(start, end + 1)
     dense = np.stack([np.interp(every, frames, boxes[:, k]) for k in range(4)], axis=1)
     if settings.smooth_frames > 1 and len(every) > 1:

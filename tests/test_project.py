@@ -1,0 +1,94 @@
+"""The project file: round trip, atomic saves, damaged files reported and left alone."""
+import json
+
+import pytest
+
+from engine import decisions, project
+from engine.errors import InputError, ProjectFileError
+from tests.helpers import CLIP, cli
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    path = tmp_path_factory.mktemp("project") / "clip.limelight.json"
+    done = cli("analyze", CLIP, "-p", path)
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def test_round_trip_is_lossless(analysed, tmp_path):
+    loaded = project.load(analysed)
+    assert loaded.tracks and loaded.identities and loaded.source.frame_count == 275
+    assert loaded.cuts == [20, 82, 211]
+    copy = tmp_path / "copy.json"
+    project.save(loaded, copy)
+    assert project.to_dict(project.load(copy)) == project.to_dict(loaded)
+    assert json.loads(copy.read_text())["schema"] == project.SCHEMA_VERSION
+
+
+def test_edits_survive_a_save(analysed, tmp_path):
+    proj = project.load(analysed)
+    person = proj.identities[0]
+    decisions.set_identity(proj, person.id, project.KEEP)
+    track = proj.tracks[-1]
+    decisions.set_track(proj, track.id, project.IGNORE)
+    drawn = decisions.add_manual_track(proj, 10, [(5, 5, 50, 50)] * 3)
+    path = tmp_path / "edited.json"
+    project.save(proj, path)
+    again = project.load(path)
+    assert again.identity(person.id).decision == project.KEEP
+    assert again.overrides[track.id] == project.IGNORE
+    assert again.track(drawn.id).manual and again.track(drawn.id).boxes == [(5, 5, 50, 50)] * 3
+
+
+def test_export_uses_the_edited_project(analysed, tmp_path):
+    proj = project.load(analysed)
+    for person in proj.identities:
+        decisions.set_identity(proj, person.id, project.KEEP)
+    edited = tmp_path / "all_kept.json"
+    project.save(proj, edited)
+    output = tmp_path / "out.mp4"
+    done = cli("export", edited, "-o", output, "--mark-faces", "--no-audio")
+    assert done.returncode == 0, done.stderr
+    assert output.stat().st_size > 100_000
+
+
+def test_damaged_project_is_reported_and_kept(analysed, tmp_path):
+    damaged = tmp_path / "damaged.limelight.json"
+    text = analysed.read_text()[:5000]
+    damaged.write_text(text)
+    with pytest.raises(ProjectFileError, match="damaged"):
+        project.load(damaged)
+    done = cli("export", damaged, "-o", tmp_path / "out.mp4")
+    assert done.returncode == 6 and "damaged" in done.stderr and "Traceback" not in done.stderr
+    assert damaged.read_text() == text
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_wrong_schema_and_wrong_fields_are_refused(analysed, tmp_path):
+    data = json.loads(analysed.read_text())
+    for change, message in [({"schema": 99}, "schema 99"), ({"tracks": [{"id": 1}]}, "not a valid")]:
+        path = tmp_path / "bad.json"
+        path.write_text(json.dumps({**data, **change}))
+        with pytest.raises(ProjectFileError, match=message):
+            project.load(path)
+
+
+def test_a_different_source_video_is_refused(analysed, tmp_path):
+    proj = project.load(analysed)
+    impostor = tmp_path / "short_hamilton_clip.mp4"
+    impostor.write_bytes(CLIP.read_bytes()[:-10])
+    proj.source.path = str(impostor)
+    with pytest.raises(InputError, match="not the video"):
+        project.source_path(proj)
+
+
+def test_failed_save_keeps_the_previous_file(analysed, tmp_path, monkeypatch):
+    path = tmp_path / "p.json"
+    proj = project.load(analysed)
+    project.save(proj, path)
+    before = path.read_text()
+    monkeypatch.setattr(project.json, "dumps", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space")))
+    with pytest.raises(OSError):
+        project.save(proj, path)
+    assert path.read_text() == before
