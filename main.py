@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--threshold", type=float, help="detection score threshold (lower finds more faces)")
         p.add_argument("--max-side", type=int, default=1280,
                        help="detect on frames scaled down to this longest side (0: full size)")
+        p.add_argument("--stride", type=int, default=3,
+                       help="run the detector on every Nth frame (and on cuts and fast motion); 1: every frame")
         p.add_argument("--known-faces", nargs="+", default=[], metavar="PATH",
                        help="photos (or folders of photos) of people to keep visible; everyone else is blurred")
 
@@ -77,7 +79,8 @@ def _export_settings(args, settings):
 def _detector_settings(args):
     from engine.project import DetectorSettings
 
-    return DetectorSettings(name=args.detector, threshold=args.threshold, max_side=args.max_side or None)
+    return DetectorSettings(name=args.detector, threshold=args.threshold, max_side=args.max_side or None,
+                            stride=max(1, args.stride))
 
 
 def run(args) -> int:
@@ -119,6 +122,10 @@ def run(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--selftest"]:
+        from engine.selftest import run as selftest
+
+        return selftest()
     if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
         from gui.app import run_gui
 

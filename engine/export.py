@@ -36,7 +36,7 @@ def export(proj: Project, output: str | os.PathLike, job: Job | None = None,
     with video.VideoWriter(source, output, crf=settings.crf, preset=settings.preset,
                            keep_audio=settings.keep_audio) as writer:
         for frame in video.read_frames(source, audio_sink=writer.copy_audio):
-            render.render(frame.image, plan.get(frame.index, []), settings)
+            render.render_frame(frame, plan.get(frame.index, []), settings)
             writer.write(frame)
             job.step("Exporting", frame.index + 1, max(total, frame.index + 1))
     return Path(output)

@@ -33,6 +33,7 @@ class DetectorSettings:
     name: str = "centerface"
     threshold: float | None = None
     max_side: int | None = 1280
+    stride: int = 3
 
 
 @dataclass

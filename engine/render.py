@@ -8,6 +8,7 @@ import numpy as np
 
 from engine.decisions import Decision
 from engine.project import BLUR, KEEP, ExportSettings
+from engine.video import Frame, to_raw_box
 
 STYLES = ("gaussian", "median", "bilateral", "averaging", "mosaic", "solid")
 SHAPES = ("ellipse", "rectangle")
@@ -26,17 +27,18 @@ def _odd(n: float) -> int:
     return max(3, int(n) // 2 * 2 + 1)
 
 
-def anonymised(patch: np.ndarray, style: str, strength: float) -> np.ndarray:
+def anonymised(patch: np.ndarray, style: str, strength: float, black: int = 0) -> np.ndarray:
     h, w = patch.shape[:2]
     if style == "solid":
-        return np.zeros_like(patch)
+        return np.full_like(patch, black)
     if style == "mosaic":
         cells = max(2, int(round(8 / max(strength, 0.1))))
         small = cv2.resize(patch, (cells, max(1, round(cells * h / w))), interpolation=cv2.INTER_AREA)
         return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
-    scale = WORK_SIZE / max(h, w)
+    work = min(WORK_SIZE, max(h, w))
+    scale = work / max(h, w)
     small = cv2.resize(patch, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    k = _odd(WORK_SIZE * 0.5 * strength)
+    k = _odd(work * 0.5 * strength)
     if style == "gaussian":
         small = cv2.GaussianBlur(small, (k, k), 0, borderType=cv2.BORDER_REFLECT)
     elif style == "median":
@@ -51,31 +53,57 @@ def anonymised(patch: np.ndarray, style: str, strength: float) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def _mask(h: int, w: int, shape: str) -> np.ndarray:
+def _mask(h: int, w: int, shape: str, channels: bool) -> np.ndarray:
     if shape == "rectangle":
-        return np.ones((h, w, 1), np.float32)
-    mask = np.zeros((h, w), np.uint8)
-    cv2.ellipse(mask, (w // 2, h // 2), (max(1, w // 2), max(1, h // 2)), 0, 0, 360, 255, -1, cv2.LINE_AA)
-    return (mask.astype(np.float32) / 255)[:, :, None]
+        mask = np.ones((h, w), np.float32)
+    else:
+        drawn = np.zeros((h, w), np.uint8)
+        cv2.ellipse(drawn, (w // 2, h // 2), (max(1, w // 2), max(1, h // 2)), 0, 0, 360, 255, -1, cv2.LINE_AA)
+        mask = drawn.astype(np.float32) / 255
+    return mask[:, :, None] if channels else mask
+
+
+def hide(image: np.ndarray, rect: tuple[int, int, int, int], settings: ExportSettings, black: int = 0) -> None:
+    """Anonymise one rectangle of an RGB image or of a single colour plane, in place."""
+    x0, y0, x1, y1 = rect
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    patch = np.ascontiguousarray(image[y0:y1, x0:x1])
+    hidden = anonymised(patch, settings.style, settings.strength, black)
+    mask = _mask(y1 - y0, x1 - x0, settings.shape, patch.ndim == 3)
+    image[y0:y1, x0:x1] = (hidden * mask + patch * (1 - mask)).astype(np.uint8)
 
 
 def render(image: np.ndarray, decisions: list[Decision], settings: ExportSettings) -> None:
-    """Edit `image` in place (it may be a rotated view of the decoded frame); kept and ignored faces are
-    left untouched unless reviewing with `settings.mark`."""
+    """Edit an RGB `image` in place (it may be a rotated view of the decoded frame); kept and ignored faces
+    are left untouched unless reviewing with `settings.mark`."""
     height, width = image.shape[:2]
     if settings.mark:
         _outline(image, decisions)
         return
     for decision in decisions:
-        if decision.action != BLUR:
-            continue
-        x0, y0, x1, y1 = padded(decision.box, settings.padding, width, height)
-        if x1 - x0 < 2 or y1 - y0 < 2:
-            continue
-        patch = np.ascontiguousarray(image[y0:y1, x0:x1])
-        hidden = anonymised(patch, settings.style, settings.strength)
-        mask = _mask(y1 - y0, x1 - x0, settings.shape)
-        image[y0:y1, x0:x1] = (hidden * mask + patch * (1 - mask)).astype(np.uint8)
+        if decision.action == BLUR:
+            hide(image, padded(decision.box, settings.padding, width, height), settings)
+
+
+def render_frame(frame: Frame, decisions: list[Decision], settings: ExportSettings) -> None:
+    """Render onto a decoded video frame. 4:2:0 frames are edited in their own planes, region by region, so
+    the other pixels never go through a colour conversion: faster, and bit-exact outside the faces."""
+    if settings.mark or frame.black_level is None:
+        render(frame.image, decisions, settings)
+        return
+    hidden = [d for d in decisions if d.action == BLUR]
+    if not hidden:
+        return
+    planes = frame.planes()
+    height, width = planes[0].shape
+    shown_w, shown_h = (height, width) if frame.rotation % 180 else (width, height)
+    for decision in hidden:
+        box = padded(decision.box, settings.padding, shown_w, shown_h)
+        x0, y0, x1, y1 = (int(v) // 2 * 2 for v in to_raw_box(box, frame.rotation, width, height))
+        hide(planes[0], (x0, y0, x1, y1), settings, frame.black_level)
+        for chroma in planes[1:]:
+            hide(chroma, (x0 // 2, y0 // 2, x1 // 2, y1 // 2), settings, 128)
 
 
 def _outline(image: np.ndarray, decisions: list[Decision]) -> None:

@@ -1,7 +1,7 @@
 """Video decoding and encoding with PyAV, built so an export drops back into an edit frame for frame:
 every output frame keeps its input timestamp, size and rotation, and audio packets are copied, not re-encoded."""
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterator
@@ -28,18 +28,62 @@ class VideoInfo:
         return (self.height, self.width) if self.rotation % 180 else (self.width, self.height)
 
 
-@dataclass
+PLANAR = {"yuv420p": 16, "yuvj420p": 0}
+
+
+@dataclass(eq=False)
 class Frame:
+    """A decoded frame that is converted to RGB only if someone needs all of it: analysis asks for a small
+    scaled copy and export edits face regions in the decoded planes, so most frames never are."""
     index: int
     pts: int
     time: float
-    raw: np.ndarray
     rotation: int
+    decoded: av.VideoFrame = field(repr=False)
+    _raw: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def raw(self) -> np.ndarray:
+        if self._raw is None:
+            self._raw = self.decoded.to_ndarray(format="rgb24")
+        return self._raw
 
     @property
     def image(self) -> np.ndarray:
         """The frame as the viewer sees it: a rotated view of the raw pixels, so drawing on it edits `raw` too."""
-        return np.rot90(self.raw, self.rotation // 90) if self.rotation else self.raw
+        return display(self.raw, self.rotation)
+
+    def scaled(self, scale: float) -> np.ndarray:
+        """Display-oriented RGB at `scale` of full size; swscale resizes while it converts, which costs a
+        fraction of converting the full frame."""
+        if scale >= 1 or self._raw is not None:
+            return self.image
+        small = self.decoded.reformat(width=max(1, round(self.decoded.width * scale)),
+                                      height=max(1, round(self.decoded.height * scale)), format="rgb24",
+                                      interpolation="AREA")
+        return display(small.to_ndarray(), self.rotation)
+
+    @property
+    def black_level(self) -> int | None:
+        """Luma of black when the frame can still be edited in its 8-bit 4:2:0 planes, else None."""
+        return PLANAR.get(self.decoded.format.name) if self._raw is None else None
+
+    def planes(self) -> list[np.ndarray]:
+        """Writable Y, U, V views into the decoded picture."""
+        self.decoded.make_writable()
+        return [np.frombuffer(p, np.uint8)[:p.line_size * p.height].reshape(p.height, p.line_size)[:, :p.width]
+                for p in self.decoded.planes]
+
+
+def display(raw: np.ndarray, rotation: int) -> np.ndarray:
+    return np.rot90(raw, rotation // 90) if rotation else raw
+
+
+def to_raw_box(box, rotation: int, width: int, height: int):
+    """A display-oriented box in the coordinates of the stored (raw, width x height) picture."""
+    x0, y0, x1, y1 = box
+    return {0: (x0, y0, x1, y1), 90: (width - y1, x0, width - y0, x1),
+            180: (width - x1, height - y1, width - x0, height - y0), 270: (y0, height - x1, y1, height - x0)}[rotation]
 
 
 def _open(path: str | os.PathLike):
@@ -95,7 +139,7 @@ def read_frames(path: str | os.PathLike, audio_sink: Callable[[av.Packet], None]
                 for frame in packet.decode():
                     if index >= start:
                         yield Frame(index=index, pts=frame.pts, time=float(frame.time or 0.0),
-                                    raw=frame.to_ndarray(format="rgb24"), rotation=_rotation(frame))
+                                    rotation=_rotation(frame), decoded=frame)
                     index += 1
         except av.FFmpegError as exc:
             raise InputError(f"{path}: decoding failed at frame {index} ({exc.strerror or exc}); "
@@ -116,7 +160,7 @@ class VideoWriter:
     a half-written video where the user expects a finished one."""
 
     def __init__(self, source: str | os.PathLike, target: str | os.PathLike, crf: int = 18,
-                 preset: str = "veryfast", keep_audio: bool = True):
+                 preset: str = "veryfast", keep_audio: bool = True, size: tuple[int, int] | None = None):
         self.target = Path(target)
         if self.target.is_dir():
             raise OutputError(f"{target}: is a folder, give a file name ending in .mp4")
@@ -130,14 +174,17 @@ class VideoWriter:
             raise OutputError(f"{target}: cannot write here ({getattr(exc, 'strerror', None) or exc})") from None
         rate = src_video.average_rate or src_video.guessed_rate or Fraction(25)
         self._video = self._out.add_stream("libx264", rate=rate)
-        self._video.width = src_video.codec_context.width
-        self._video.height = src_video.codec_context.height
+        self._video.width, self._video.height = size or (src_video.codec_context.width,
+                                                         src_video.codec_context.height)
         # 4:2:0 needs even sizes; an odd-sized source keeps its exact size in 4:4:4 instead.
         odd = self._video.width % 2 or self._video.height % 2
         self._video.pix_fmt = "yuv444p" if odd else "yuv420p"
         self._video.time_base = src_video.time_base
         self._video.codec_context.time_base = src_video.time_base
         self._video.options = {"crf": str(crf), "preset": preset}
+        # Same colour tags as the source, or an editor would show BT.709 footage with BT.601 colours.
+        for tag in ("colorspace", "color_range", "color_primaries", "color_trc"):
+            setattr(self._video.codec_context, tag, getattr(src_video.codec_context, tag))
         self._rotation_set = False
         self._audio = None
         if keep_audio and self._source.streams.audio:
@@ -154,7 +201,13 @@ class VideoWriter:
             if frame.rotation:
                 self._video.set_display_rotation(frame.rotation)
             self._rotation_set = True
-        out = av.VideoFrame.from_ndarray(frame.raw, format="rgb24")
+        if frame._raw is not None:
+            context = self._video.codec_context
+            out = av.VideoFrame.from_ndarray(frame._raw, format="rgb24").reformat(
+                format=self._video.pix_fmt, dst_colorspace=context.colorspace, dst_color_range=context.color_range)
+        else:
+            out = frame.decoded
+            out.pict_type = av.video.frame.PictureType.NONE
         out.pts = frame.pts
         out.time_base = self._video.time_base
         self._mux(self._video.encode(out))

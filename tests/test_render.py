@@ -71,3 +71,29 @@ def test_rotated_view_is_edited_in_place(photo):
     view = np.rot90(raw, 3)
     render.render(view, [Decision(FACE, BLUR, 1, 1)], ExportSettings())
     assert not np.array_equal(np.rot90(raw, 3), photo)
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_display_boxes_map_onto_stored_pixels(rotation):
+    from engine.video import display, to_raw_box
+
+    raw = np.zeros((60, 100), np.uint8)
+    shown = display(raw, rotation)
+    shown[10:20, 30:45] = 1
+    x0, y0, x1, y1 = to_raw_box((30, 10, 45, 20), rotation, 100, 60)
+    marked = np.argwhere(raw)
+    assert (marked.min(0).tolist(), (marked.max(0) + 1).tolist()) == ([y0, x0], [y1, x1])
+
+
+def test_planar_render_touches_only_the_face_region():
+    from engine.video import read_frames
+    from tests.helpers import CLIP
+
+    frame = next(read_frames(CLIP, start=160))
+    before = [p.copy() for p in frame.planes()]
+    box = (246, 18, 331, 137)
+    render.render_frame(frame, [Decision(box, BLUR, 1, 1)], ExportSettings(shape="rectangle", padding=1.0))
+    after = frame.planes()
+    changed = np.argwhere(before[0] != after[0])
+    assert changed.size and changed.min(0).tolist() >= [18, 246] and changed.max(0).tolist() <= [137, 331]
+    assert frame.black_level == 16 and frame._raw is None

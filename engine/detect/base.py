@@ -1,6 +1,7 @@
 """What every detector returns, whatever model is behind it."""
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 
@@ -14,6 +15,38 @@ class Detection:
     @property
     def size(self) -> float:
         return max(self.box[2] - self.box[0], self.box[3] - self.box[1])
+
+    def scaled(self, factor: float) -> "Detection":
+        points = None if self.landmarks is None else tuple((x * factor, y * factor) for x, y in self.landmarks)
+        return Detection(tuple(v * factor for v in self.box), self.score, points)
+
+
+class Detector:
+    """Common frame handling: a detector looks at frames no larger than `max_side`, and the caller may hand
+    it a frame already scaled down (cheaper to scale while decoding) as long as it says by how much."""
+    name = ""
+    default_threshold = 0.0
+    max_side: int | None = None
+
+    def __init__(self, threshold: float | None = None, max_side: int | None = None):
+        self.threshold = self.weak_threshold = self.default_threshold if threshold is None else threshold
+        self.max_side = max_side
+
+    def input_scale(self, height: int, width: int) -> float:
+        return min(1.0, self.max_side / max(height, width)) if self.max_side else 1.0
+
+    def detect(self, image: np.ndarray, scale: float = 1.0) -> list[Detection]:
+        """Faces in `image`, which is a frame resized by `scale`; boxes come back in frame coordinates."""
+        image = as_rgb(image)
+        extra = self.input_scale(*image.shape[:2])
+        if extra < 1:
+            image = cv2.resize(image, None, fx=extra, fy=extra, interpolation=cv2.INTER_AREA)
+        found = self._detect(image)
+        total = scale * extra
+        return found if total == 1 else [d.scaled(1 / total) for d in found]
+
+    def _detect(self, image: np.ndarray) -> list[Detection]:
+        raise NotImplementedError
 
 
 def clip_box(box, width: int, height: int) -> tuple[float, float, float, float]:

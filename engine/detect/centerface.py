@@ -2,25 +2,25 @@
 
 It runs on the LiteRT interpreter, which starts in milliseconds; TensorFlow is only loaded the first time, to
 convert the model."""
+import logging
 import os
 
 import cv2
 import numpy as np
 
-from engine.detect.base import Detection, as_rgb, clip_box
+from engine.detect.base import Detection, Detector, clip_box
 from models import centerface
 from models.tensorflow import quiet_stderr
 
 
-class CenterFaceDetector:
+class CenterFaceDetector(Detector):
     name = "centerface"
     default_threshold = 0.2
 
     def __init__(self, threshold: float | None = None, max_side: int | None = 1280, backend: str = "tflite",
                  threads: int | None = None):
-        self.threshold = self.default_threshold if threshold is None else threshold
+        super().__init__(threshold, max_side)
         self.weak_threshold = self.threshold / 4
-        self.max_side = max_side
         self.backend = backend
         self.threads = threads or os.cpu_count() or 1
         self._runners = {}
@@ -29,8 +29,15 @@ class CenterFaceDetector:
         """A callable from a (1, h, w, 3) float batch to the four output maps, built once per input size."""
         key = (height, width)
         if key not in self._runners:
-            self._runners[key] = self._tflite(height, width) if self.backend == "tflite" else self._keras(
-                height, width)
+            if self.backend == "tflite":
+                try:
+                    self._runners[key] = self._tflite(height, width)
+                except (ImportError, RuntimeError, ValueError) as exc:
+                    logging.getLogger(__name__).warning("TFLite unavailable (%s); running CenterFace in Keras, "
+                                                        "about half as fast", exc)
+                    self.backend = "keras"
+            if key not in self._runners:
+                self._runners[key] = self._keras(height, width)
         return self._runners[key]
 
     def _keras(self, height: int, width: int):
@@ -56,26 +63,17 @@ class CenterFaceDetector:
             return [interpreter.get_tensor(i) for i in indices]
         return run
 
-    def input_size(self, height: int, width: int) -> tuple[int, int, float]:
-        """Network input (h, w), each a multiple of 32, and the factor from frame to network pixels."""
-        scale = min(1.0, self.max_side / max(height, width)) if self.max_side else 1.0
-        net_h = int(np.ceil(height * scale / 32) * 32)
-        net_w = int(np.ceil(width * scale / 32) * 32)
-        return net_h, net_w, scale
-
-    def detect(self, image: np.ndarray) -> list[Detection]:
+    def _detect(self, image: np.ndarray) -> list[Detection]:
         """Faces down to `weak_threshold`, a quarter of the threshold: the tracker uses the weak ones only to
         continue faces it already follows."""
-        image = as_rgb(image)
         height, width = image.shape[:2]
-        net_h, net_w, scale = self.input_size(height, width)
-        small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image
+        net_h, net_w = int(np.ceil(height / 32) * 32), int(np.ceil(width / 32) * 32)
         batch = np.zeros((1, net_h, net_w, 3), np.float32)
-        batch[0, :small.shape[0], :small.shape[1]] = small
+        batch[0, :height, :width] = image
         heatmap, sizes, offsets, landmarks = self._runner(net_h, net_w)(batch)
-        return self._decode(heatmap[0, :, :, 0], sizes[0], offsets[0], landmarks[0], scale, width, height)
+        return self._decode(heatmap[0, :, :, 0], sizes[0], offsets[0], landmarks[0], width, height)
 
-    def _decode(self, heatmap, sizes, offsets, landmarks, scale, width, height) -> list[Detection]:
+    def _decode(self, heatmap, sizes, offsets, landmarks, width, height) -> list[Detection]:
         rows, cols = np.nonzero(heatmap > self.weak_threshold)
         if not len(rows):
             return []
@@ -89,8 +87,7 @@ class CenterFaceDetector:
         keep = cv2.dnn.NMSBoxes(np.stack([x0, y0, w, h], 1).tolist(), scores.tolist(), self.weak_threshold, 0.3)
         found = []
         for i in np.asarray(keep, dtype=int).reshape(-1):
-            points = tuple(((x0[i] + lms[i, 2 * j + 1] * w[i]) / scale, (y0[i] + lms[i, 2 * j] * h[i]) / scale)
-                           for j in range(5))
-            box = clip_box(np.array([x0[i], y0[i], x0[i] + w[i], y0[i] + h[i]]) / scale, width, height)
+            points = tuple((x0[i] + lms[i, 2 * j + 1] * w[i], y0[i] + lms[i, 2 * j] * h[i]) for j in range(5))
+            box = clip_box((x0[i], y0[i], x0[i] + w[i], y0[i] + h[i]), width, height)
             found.append(Detection(box, float(scores[i]), tuple((float(x), float(y)) for x, y in points)))
         return found

@@ -1,0 +1,9 @@
+"""The installed app's self-test, run from the source tree: every model and the whole pipeline."""
+from tests.helpers import cli
+
+
+def test_selftest_passes():
+    done = cli("--selftest")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "self-test passed" in done.stdout
+    assert done.stdout.count("ok    ") == 7
