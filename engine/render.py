@@ -12,7 +12,7 @@ from engine.video import Frame, to_raw_box
 
 STYLES = ("gaussian", "median", "bilateral", "averaging", "mosaic", "solid")
 SHAPES = ("ellipse", "rectangle")
-WORK_SIZE = 48
+WORK_SIZE = 32
 COLOURS = {BLUR: (230, 40, 40), KEEP: (40, 200, 80)}
 
 
