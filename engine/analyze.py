@@ -19,7 +19,8 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
             known: list[identities.KnownFace] | None = None, job: Job | None = None,
             on_detections: Callable[[int, list[Detection]], None] | None = None,
             recognise: bool = True) -> project.Project:
-    """`on_detections(frame, faces)` lets a viewer show faces as they are found, before tracking ends.
+    """`on_detections(frame, faces)` lets a viewer show plausible faces as they are found, before tracking
+    ends; it is called for the frames the detector looked at.
     Without `recognise` every track is its own person: enough when everyone is blurred, and much faster."""
     settings = settings or project.DetectorSettings()
     job = job or Job()
@@ -33,8 +34,8 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
         due = triage.due(frame.index, frame.scaled(THUMB_WIDTH / width))
         faces = detector.detect(frame.scaled(scale), scale) if due else []
         found.append(faces)
-        if on_detections:
-            on_detections(frame.index, faces)
+        if on_detections and due:
+            on_detections(frame.index, [face for face in faces if face.score >= detector.threshold / 2])
         job.step("Detecting faces", frame.index + 1, max(info.frame_count, frame.index + 1))
     tracker = TrackerSettings(confirm_score=detector.threshold)
     tracker.pad_frames = max(tracker.pad_frames, settings.stride - 1)

@@ -8,6 +8,7 @@ from typing import Iterable
 import numpy as np
 
 from engine.errors import InputError, MissingModelError
+from engine.job import Job
 from engine.stills import SUFFIXES, read_image
 from engine.track import Track
 
@@ -90,7 +91,7 @@ def cluster(tracks: list[Track]) -> list[Identity]:
     return identities
 
 
-def load_known_faces(paths: Iterable[str | os.PathLike], detector=None) -> list[KnownFace]:
+def load_known_faces(paths: Iterable[str | os.PathLike], detector=None, job: Job | None = None) -> list[KnownFace]:
     """Photos of people to keep: image files (one person each, named by the file) or folders holding images
     (one person per image, or one per sub-folder of images)."""
     people: dict[str, list[Path]] = {}
@@ -111,7 +112,16 @@ def load_known_faces(paths: Iterable[str | os.PathLike], detector=None) -> list[
     if detector is None:
         from engine.detect import create
         detector = create()
-    return [KnownFace(name, [_known_embedding(p, detector) for p in files]) for name, files in people.items()]
+    job = job or Job()
+    total, done, known = sum(map(len, people.values())), 0, []
+    for name, files in people.items():
+        vectors = []
+        for photo in files:
+            job.step("Reading known faces", done, total)
+            vectors.append(_known_embedding(photo, detector))
+            done += 1
+        known.append(KnownFace(name, vectors))
+    return known
 
 
 def _images_in(folder: Path) -> list[Path]:

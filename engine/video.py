@@ -86,7 +86,7 @@ def to_raw_box(box, rotation: int, width: int, height: int):
             180: (width - x1, height - y1, width - x0, height - y0), 270: (y0, height - x1, y1, height - x0)}[rotation]
 
 
-def _open(path: str | os.PathLike):
+def open_container(path: str | os.PathLike):
     if not Path(path).is_file():
         raise InputError(f"{path}: no such file")
     try:
@@ -99,13 +99,13 @@ def _open(path: str | os.PathLike):
     return container
 
 
-def _rotation(frame: av.VideoFrame) -> int:
+def rotation_of(frame: av.VideoFrame) -> int:
     """Display-matrix rotation as a multiple of 90 degrees counter-clockwise; phone video is never anything else."""
     return int(round(frame.rotation / 90.0)) * 90 % 360
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
-    with _open(path) as container:
+    with open_container(path) as container:
         stream = container.streams.video[0]
         try:
             first = next(container.decode(stream))
@@ -116,7 +116,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         duration = float(stream.duration * stream.time_base) if stream.duration else (
             container.duration / av.time_base if container.duration else 0.0)
         frames = stream.frames or int(round(duration * float(rate)))
-        return VideoInfo(width=first.width, height=first.height, rotation=_rotation(first), fps=float(rate),
+        return VideoInfo(width=first.width, height=first.height, rotation=rotation_of(first), fps=float(rate),
                          frame_count=max(frames, 1), duration=duration, has_audio=bool(container.streams.audio),
                          codec=stream.codec_context.name)
 
@@ -125,7 +125,7 @@ def read_frames(path: str | os.PathLike, audio_sink: Callable[[av.Packet], None]
                 start: int = 0) -> Iterator[Frame]:
     """Decode every frame in presentation order as RGB; audio packets go to `audio_sink` as they are demuxed
     so an export can copy them in the same pass."""
-    with _open(path) as container:
+    with open_container(path) as container:
         video = container.streams.video[0]
         video.thread_type = "AUTO"
         streams = [video] + ([container.streams.audio[0]] if audio_sink and container.streams.audio else [])
@@ -139,7 +139,7 @@ def read_frames(path: str | os.PathLike, audio_sink: Callable[[av.Packet], None]
                 for frame in packet.decode():
                     if index >= start:
                         yield Frame(index=index, pts=frame.pts, time=float(frame.time or 0.0),
-                                    rotation=_rotation(frame), decoded=frame)
+                                    rotation=rotation_of(frame), decoded=frame)
                     index += 1
         except av.FFmpegError as exc:
             raise InputError(f"{path}: decoding failed at frame {index} ({exc.strerror or exc}); "

@@ -1,0 +1,1 @@
+"""LimeLight's desktop app: Qt widgets over the engine; no video or face logic lives here."""

@@ -1,0 +1,206 @@
+"""The open video and its project, as every widget sees it.
+
+Widgets never touch the project: they ask the document, which applies the edit through `engine.decisions`
+(the same functions the CLI uses), records it for undo, tells the views, and autosaves a moment later."""
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from engine import decisions
+from engine import project as projects
+from engine.detect.base import Detection
+from engine.errors import UserError
+from engine.identities import Identity, KnownFace, apply_known_faces
+from engine.track import Box, Track
+from engine.video import VideoInfo
+
+AUTOSAVE_MS = 400
+
+
+@dataclass
+class _State:
+    """Everything an edit can change; the detected tracks' boxes are never edited, so they are not copied."""
+    identities: list[Identity]
+    overrides: dict[int, str]
+    owners: dict[int, int | None]
+    drawn: list[Track]
+    known_faces: list[str]
+
+    @classmethod
+    def capture(cls, project: projects.Project) -> "_State":
+        return cls(copy.deepcopy(project.identities), dict(project.overrides),
+                   {t.id: t.identity for t in project.tracks}, [copy.deepcopy(t) for t in project.tracks if t.manual],
+                   list(project.known_faces))
+
+    def restore(self, project: projects.Project) -> None:
+        project.identities = copy.deepcopy(self.identities)
+        project.overrides = dict(self.overrides)
+        project.tracks = [t for t in project.tracks if not t.manual] + copy.deepcopy(self.drawn)
+        for track in project.tracks:
+            track.identity = self.owners.get(track.id, track.identity)
+        project.known_faces = list(self.known_faces)
+
+
+class _Edit(QUndoCommand):
+    def __init__(self, document: "Document", text: str, change: Callable[[projects.Project], object]):
+        super().__init__(text)
+        self._document = document
+        self._change = change
+        self._before = _State.capture(document.project)
+        self._after: _State | None = None
+        self.result = None
+
+    def redo(self) -> None:
+        project = self._document.project
+        if self._after is None:
+            self.result = self._change(project)
+            self._after = _State.capture(project)
+        else:
+            self._after.restore(project)
+        self._document.touch()
+
+    def undo(self) -> None:
+        self._before.restore(self._document.project)
+        self._document.touch()
+
+
+class Document(QObject):
+    opened = Signal()
+    """Another video, or its analysis, arrived: views rebuild."""
+    changed = Signal()
+    """Decisions changed: views repaint."""
+    detections = Signal(int)
+    """Analysis found faces on this frame (before tracking, so not yet anyone's)."""
+    saved = Signal(str)
+    save_failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.video: Path | None = None
+        self.info: VideoInfo | None = None
+        self.project: projects.Project | None = None
+        self.path: Path | None = None
+        self.found: dict[int, list[Detection]] = {}
+        self.undo_stack = QUndoStack(self)
+        self._plan: dict[int, list[decisions.Decision]] | None = None
+        self._dirty = False
+        self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save)
+
+    def open(self, video: Path, info: VideoInfo, project: projects.Project | None = None,
+             path: Path | None = None) -> None:
+        self.save()
+        self.video, self.info, self.found = Path(video), info, {}
+        self._take(project, path)
+
+    def set_analysis(self, project: projects.Project, path: Path) -> None:
+        self._take(project, path)
+        self._dirty = True
+        self.save()
+
+    def close(self) -> None:
+        self.save()
+        self.video = self.info = None
+        self.found = {}
+        self._take(None, None)
+
+    def _take(self, project: projects.Project | None, path: Path | None) -> None:
+        self.project, self.path, self._plan = project, path, None
+        self.undo_stack.clear()
+        self.opened.emit()
+
+    def add_detections(self, frame: int, faces: list[Detection]) -> None:
+        self.found[frame] = faces
+        self.detections.emit(frame)
+
+    @property
+    def frame_count(self) -> int:
+        if self.project is not None:
+            return self.project.source.frame_count
+        return self.info.frame_count if self.info else 0
+
+    @property
+    def fps(self) -> float:
+        return self.info.fps if self.info else 25.0
+
+    def decisions_at(self, frame: int) -> list[decisions.Decision]:
+        if self.project is None:
+            return []
+        if self._plan is None:
+            self._plan = decisions.by_frame(self.project)
+        return self._plan.get(frame, [])
+
+    def action(self, track: Track) -> str:
+        return decisions.track_action(self.project, track)
+
+    def touch(self) -> None:
+        """After any edit: views repaint now, the file is written once the editor pauses."""
+        self._plan = None
+        self._dirty = True
+        self._autosave.start()
+        self.changed.emit()
+
+    def save(self) -> None:
+        self._autosave.stop()
+        if not (self._dirty and self.project is not None and self.path is not None):
+            return
+        try:
+            projects.save(self.project, self.path)
+        except UserError as exc:
+            self.save_failed.emit(str(exc))
+            return
+        self._dirty = False
+        self.saved.emit(str(self.path))
+
+    def set_export_settings(self, settings: projects.ExportSettings) -> None:
+        """Remembered with the project but not an edit of what is blurred, so not undoable."""
+        self.project.export = settings
+        self._dirty = True
+        self._autosave.start()
+
+    def _edit(self, text: str, change: Callable[[projects.Project], object]):
+        command = _Edit(self, text, change)
+        self.undo_stack.push(command)
+        return command.result
+
+    def toggle_person(self, identity_id: int) -> str:
+        return self._edit("Keep or blur person", lambda p: decisions.toggle_identity(p, identity_id))
+
+    def set_person(self, identity_id: int, decision: str) -> None:
+        self._edit(f"{decision.capitalize()} person", lambda p: decisions.set_identity(p, identity_id, decision))
+
+    def set_appearance(self, track_id: int, action: str | None) -> None:
+        self._edit("Change appearance", lambda p: decisions.set_track(p, track_id, action))
+
+    def merge_people(self, keep_id: int, other_id: int) -> None:
+        self._edit("Merge people", lambda p: decisions.merge_identities(p, keep_id, other_id))
+
+    def split_appearance(self, track_id: int) -> int:
+        return self._edit("Split appearance", lambda p: decisions.split_track(p, track_id))
+
+    def add_region(self, start: int, boxes: list[Box]) -> int:
+        return self._edit("Draw region", lambda p: decisions.add_manual_track(p, start, boxes).id)
+
+    def replace_region(self, track_id: int, start: int, boxes: list[Box]) -> int:
+        def change(project):
+            decisions.remove_track(project, track_id)
+            return decisions.add_manual_track(project, start, boxes).id
+        return self._edit("Edit region", change)
+
+    def remove_region(self, track_id: int) -> None:
+        self._edit("Delete region", lambda p: decisions.remove_track(p, track_id))
+
+    def apply_known_faces(self, known: list[KnownFace], paths: list[str]) -> list[Identity]:
+        """Keep everyone who matches a photo; a person's keep wins over earlier per-appearance blurs, as when
+        the editor keeps them by hand."""
+        def change(project):
+            matched = apply_known_faces(project.identities, known)
+            for identity in matched:
+                decisions.set_identity(project, identity.id, projects.KEEP)
+            project.known_faces = sorted(set(project.known_faces) | {str(Path(p).resolve()) for p in paths})
+            return matched
+        return self._edit("Load known faces", change)

@@ -1,0 +1,72 @@
+"""The Qt-free helpers the GUI scrubs and tracks with: engine.preview and engine.regions."""
+import numpy as np
+import pytest
+
+from engine import preview, project, regions, video
+from engine.errors import InputError
+from tests.gui.conftest import CLIP
+
+
+@pytest.fixture(scope="module")
+def decoded():
+    return {frame.index: frame.image.copy() for frame in video.read_frames(CLIP)}
+
+
+def test_random_access_returns_the_frames_read_frames_numbers(decoded):
+    """Jumps across keyframes, backwards steps and replays: each must be exactly the frame analysis saw."""
+    with preview.FrameSource(CLIP) as source:
+        assert len(source) == len(decoded) == 275
+        for index in (0, 140, 139, 138, 274, 3, 4, 5, 211, 210, 60, 59, 274):
+            assert np.array_equal(source.frame(index), decoded[index]), index
+
+
+def test_playing_forward_matches_sequential_decoding(decoded):
+    with preview.FrameSource(CLIP) as source:
+        assert all(np.array_equal(image, decoded[i]) for i, image in source.frames(100, 275))
+
+
+def test_frames_are_read_only_and_out_of_range_is_a_readable_error():
+    with preview.FrameSource(CLIP) as source:
+        with pytest.raises(ValueError):
+            source.frame(10)[0, 0, 0] = 1
+        with pytest.raises(InputError, match="has no frame 275"):
+            source.frame(275)
+
+
+def test_crops_cut_around_each_box(decoded):
+    found = dict(preview.crops(CLIP, {"a": (150, (100.0, 50.0, 140.0, 100.0)), "b": (3, (600.0, 300.0, 640.0,
+                                                                                         360.0))}))
+    assert found["a"].shape == (80, 80, 3)
+    assert np.array_equal(found["a"], decoded[150][35:115, 80:160])
+    assert found["b"].shape[:2] == (78, 68), "clipped at the frame edge"
+
+
+@pytest.fixture(scope="module")
+def analysed_project(gui_analysis):
+    return project.load(gui_analysis.pristine)
+
+
+def test_shot_bounds_follow_the_cuts(analysed_project):
+    cuts = analysed_project.cuts
+    assert cuts, "the clip has shot changes"
+    first, last = regions.shot_bounds(analysed_project, cuts[0])
+    assert first == cuts[0] and last == (cuts[1] - 1 if len(cuts) > 1 else 274)
+    assert regions.shot_bounds(analysed_project, 0) == (0, cuts[0] - 1)
+
+
+def test_a_drawn_box_follows_the_face_it_covers_within_its_shot(analysed_project):
+    """Draw the largest detected face's box mid-track: the region must stay on that face in both directions."""
+    track = max(analysed_project.tracks, key=lambda t: (len(t.boxes), t.boxes[0][2] - t.boxes[0][0]))
+    middle = (track.start + track.end) // 2
+    start, boxes = regions.follow(CLIP, analysed_project, middle, track.box_at(middle))
+    first, last = regions.shot_bounds(analysed_project, middle)
+    assert first <= start < middle < start + len(boxes) - 1 <= last
+    errors = []
+    for offset, box in enumerate(boxes):
+        truth = track.box_at(start + offset)
+        if truth is not None:
+            width = truth[2] - truth[0]
+            errors.append(np.hypot((box[0] + box[2] - truth[0] - truth[2]) / 2,
+                                   (box[1] + box[3] - truth[1] - truth[3]) / 2) / width)
+    assert len(errors) >= len(boxes) // 2
+    assert np.median(errors) < 0.25
