@@ -35,5 +35,8 @@ gui: setup
 bench: setup .venv-deface/.installed
 	PATH="$(CURDIR)/.venv-deface/bin:$$PATH" $(PY) -m engine.bench
 
+package: setup
+	$(PY) packaging/build.py
+
 clean:
 	rm -rf $(VENV) .venv-deface out build dist

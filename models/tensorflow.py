@@ -12,6 +12,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 @contextlib.contextmanager
 def quiet_stderr():
+    if sys.stderr is None:  # a windowed app (limelight.exe on Windows) has no stderr to quiet
+        yield
+        return
     sys.stderr.flush()
     saved = os.dup(2)
     try:

@@ -1,0 +1,17 @@
+"""PyInstaller runtime hook: the frozen app's environment, set before main.py runs."""
+import os
+import sys
+
+# CenterFace as TFLite, converted at build time and shipped in the bundle, so an installed copy never converts
+# on first run (5 s in TensorFlow's converter, and a writable home). A cache the user chose still wins.
+os.environ.setdefault("LIMELIGHT_CACHE", os.path.join(sys._MEIPASS, "cache"))
+
+# The bootloader points LD_LIBRARY_PATH at the bundle so the app finds its own Qt, FFmpeg and TensorFlow. This
+# process read it at start-up already; left in place it would also reach the programs the app starts (the file
+# manager that "Show in folder" opens), which would then load LimeLight's Qt instead of their own and crash.
+if sys.platform.startswith("linux"):
+    original = os.environ.pop("LD_LIBRARY_PATH_ORIG", None)
+    if original is None:
+        os.environ.pop("LD_LIBRARY_PATH", None)
+    else:
+        os.environ["LD_LIBRARY_PATH"] = original
