@@ -127,13 +127,13 @@ def link(detections: list[list[Detection]], width: int, height: int, cuts: Itera
     finished = [t for t in finished
                 if max(t["scores"]) >= settings.confirm_score or len(t["frames"]) >= settings.confirm_frames]
     finished.sort(key=lambda t: (t["frames"][0], t["boxes"][0][0]))
-    bounds = [0, *cuts, len(detections)]
-    return [_densify(i, t, _shot(bounds, t["frames"][0]), width, height, settings)
+    return [_densify(i, t, shot_of(cuts, len(detections), t["frames"][0]), width, height, settings)
             for i, t in enumerate(finished, start=1)]
 
 
-def _shot(bounds: list[int], frame: int) -> tuple[int, int]:
-    """First and last frame of the shot holding `frame`."""
+def shot_of(cuts: Iterable[int], frame_count: int, frame: int) -> tuple[int, int]:
+    """First and last frame of the shot holding `frame`; `cuts` are the first frames of new shots."""
+    bounds = [0, *sorted(cuts), frame_count]
     after = bisect.bisect_right(bounds, frame)
     return bounds[after - 1], bounds[after] - 1
 
