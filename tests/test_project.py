@@ -4,7 +4,7 @@ import json
 import pytest
 
 from engine import decisions, project
-from engine.errors import InputError, ProjectFileError
+from engine.errors import InputError, OutputError, ProjectFileError
 from tests.helpers import CLIP, cli
 
 
@@ -88,7 +88,10 @@ def test_failed_save_keeps_the_previous_file(analysed, tmp_path, monkeypatch):
     proj = project.load(analysed)
     project.save(proj, path)
     before = path.read_text()
-    monkeypatch.setattr(project.json, "dumps", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space")))
-    with pytest.raises(OSError):
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(project.os, "fsync", disk_full)
+    with pytest.raises(OutputError, match="No space left"):
         project.save(proj, path)
     assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["p.json"]
