@@ -25,6 +25,7 @@ def _progress_bar():
 
 def _parser() -> argparse.ArgumentParser:
     from engine import detect, render
+    from engine.project import DetectorSettings
 
     parser = argparse.ArgumentParser(prog="limelight", description="Find, recognise and blur faces in video.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -32,9 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     def detection(p):
         p.add_argument("--detector", choices=detect.NAMES, default=detect.DEFAULT)
         p.add_argument("--threshold", type=float, help="detection score threshold (lower finds more faces)")
-        p.add_argument("--max-side", type=int, default=1280,
+        p.add_argument("--max-side", type=int, default=DetectorSettings.max_side,
                        help="detect on frames scaled down to this longest side (0: full size)")
-        p.add_argument("--stride", type=int, default=3,
+        p.add_argument("--stride", type=int, default=DetectorSettings.stride,
                        help="run the detector on every Nth frame (and on cuts and fast motion); 1: every frame")
         p.add_argument("--known-faces", nargs="+", default=[], metavar="PATH",
                        help="photos (or folders of photos) of people to keep visible; everyone else is blurred")

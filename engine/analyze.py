@@ -37,10 +37,7 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
         if on_detections and due:
             on_detections(frame.index, [face for face in faces if face.score >= detector.threshold / 2])
         job.step("Detecting faces", frame.index + 1, max(info.frame_count, frame.index + 1))
-    tracker = TrackerSettings(confirm_score=detector.threshold)
-    tracker.pad_frames = max(tracker.pad_frames, settings.stride - 1)
-    tracker.confirm_frames = max(2, -(-tracker.confirm_frames // settings.stride))
-    tracks = link(found, width, height, triage.cuts, tracker)
+    tracks = link(found, width, height, triage.cuts, TrackerSettings.for_stride(detector.threshold, settings.stride))
     for track in tracks:
         track.thumbnail_frame = (track.best_frames(1) or [track.start])[0]
     if recognise or known:

@@ -58,6 +58,15 @@ class TrackerSettings:
     def start_score(self) -> float:
         return self.confirm_score / 2
 
+    @classmethod
+    def for_stride(cls, confirm_score: float, stride: int) -> "TrackerSettings":
+        """For detections on every `stride`-th frame: a face may appear up to `stride - 1` frames before it is
+        first detected, so ends are padded at least that much, and persistence counts frames, not detections."""
+        settings = cls(confirm_score=confirm_score)
+        settings.pad_frames = max(settings.pad_frames, stride - 1)
+        settings.confirm_frames = max(2, -(-settings.confirm_frames // stride))
+        return settings
+
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     x0 = np.maximum(a[:, None, 0], b[None, :, 0])
