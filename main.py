@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--threshold", type=float, help="detection score threshold (lower finds more faces)")
         p.add_argument("--max-side", type=int, default=DetectorSettings.max_side,
                        help="detect on frames scaled down to this longest side (0: full size)")
+        p.add_argument("--coarse-side", type=int, default=DetectorSettings.coarse_side,
+                       help="between fine detections, detect on frames scaled down to this longest side "
+                            "(0: always at --max-side)")
         p.add_argument("--stride", type=int, default=DetectorSettings.stride,
                        help="run the detector on every Nth frame (and on cuts and fast motion); 1: every frame")
         p.add_argument("--known-faces", nargs="+", default=[], metavar="PATH",
@@ -81,6 +84,7 @@ def _detector_settings(args):
     from engine.project import DetectorSettings
 
     return DetectorSettings(name=args.detector, threshold=args.threshold, max_side=args.max_side or None,
+                            coarse_side=args.coarse_side or None,
                             stride=max(1, args.stride))
 
 

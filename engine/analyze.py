@@ -7,9 +7,10 @@ from typing import Callable
 import numpy as np
 
 from engine import detect, identities, project, video
+from engine.ahead import ahead
 from engine.detect.base import Detection
 from engine.job import Job
-from engine.scenes import THUMB_WIDTH, Triage
+from engine.scenes import THUMB_WIDTH, Detail, Triage
 from engine.track import TrackerSettings, link
 
 EMBED_FRAMES = 2
@@ -27,16 +28,23 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
     info = video.probe(path)
     detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
     width, height = info.display_size
-    scale = detector.input_scale(height, width)
+    fine = detector.input_scale(height, width)
+    scales = {Detail.FINE: fine, Detail.COARSE: min(fine, settings.coarse_side / max(width, height))
+              if settings.coarse_side else fine}
     found: list[list[Detection]] = []
-    triage = Triage(info.fps, settings.stride)
-    for frame in video.read_frames(path):
-        due = triage.due(frame.index, frame.scaled(THUMB_WIDTH / width))
-        faces = detector.detect(frame.scaled(scale), scale) if due else []
+    triage = Triage(info.fps, settings.stride, fine_every=settings.fine_every)
+
+    def triaged():
+        for frame in video.read_frames(path):
+            due = triage.due(frame.index, frame.scaled(THUMB_WIDTH / width))
+            yield frame.index, due, frame.scaled(scales[due]) if due else None
+
+    for index, due, image in ahead(triaged()):
+        faces = detector.detect(image, scales[due]) if due else []
         found.append(faces)
         if on_detections and due:
-            on_detections(frame.index, [face for face in faces if face.score >= detector.threshold / 2])
-        job.step("Detecting faces", frame.index + 1, max(info.frame_count, frame.index + 1))
+            on_detections(index, [face for face in faces if face.score >= detector.threshold / 2])
+        job.step("Detecting faces", index + 1, max(info.frame_count, index + 1))
     tracks = link(found, width, height, triage.cuts, TrackerSettings.for_stride(detector.threshold, settings.stride))
     for track in tracks:
         track.thumbnail_frame = (track.best_frames(1) or [track.start])[0]

@@ -30,10 +30,14 @@ class Source:
 
 @dataclass
 class DetectorSettings:
+    """`max_side` bounds the frame size of fine detections, `coarse_side` that of the others (see scenes.Triage);
+    on small video both are the full frame."""
     name: str = "centerface"
     threshold: float | None = None
     max_side: int | None = 1280
     stride: int = 3
+    coarse_side: int | None = 640
+    fine_every: int = 4
 
 
 @dataclass

@@ -3,6 +3,8 @@
 Each region is shrunk to a small working size, filtered there and scaled back. That makes the cost per face
 constant whatever its size and, more importantly, the result irreversible: a large face keeps no more detail
 than a small one, where a fixed kernel would leave a big close-up recognisable."""
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -27,6 +29,12 @@ def _odd(n: float) -> int:
     return max(3, int(n) // 2 * 2 + 1)
 
 
+@lru_cache(maxsize=64)
+def _gaussian(size: int) -> np.ndarray:
+    """The kernel cv2.GaussianBlur would rebuild on every call, which costs more than filtering a 32-px patch."""
+    return cv2.getGaussianKernel(size, 0)
+
+
 def anonymised(patch: np.ndarray, style: str, strength: float, black: int = 0) -> np.ndarray:
     h, w = patch.shape[:2]
     if style == "solid":
@@ -40,7 +48,7 @@ def anonymised(patch: np.ndarray, style: str, strength: float, black: int = 0) -
     small = cv2.resize(patch, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
     k = _odd(work * 0.5 * strength)
     if style == "gaussian":
-        small = cv2.GaussianBlur(small, (k, k), 0, borderType=cv2.BORDER_REFLECT)
+        small = cv2.sepFilter2D(small, -1, _gaussian(k), _gaussian(k), borderType=cv2.BORDER_REFLECT)
     elif style == "median":
         small = cv2.medianBlur(small, k)
     elif style == "averaging":
@@ -53,14 +61,16 @@ def anonymised(patch: np.ndarray, style: str, strength: float, black: int = 0) -
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def _mask(h: int, w: int, shape: str, channels: bool) -> np.ndarray:
+@lru_cache(maxsize=1024)
+def _weights(h: int, w: int, shape: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Blend weights of the anonymised patch and of the original, cached because a tracked face keeps nearly
+    the same size from frame to frame; None for a rectangle, which needs no blending."""
     if shape == "rectangle":
-        mask = np.ones((h, w), np.float32)
-    else:
-        drawn = np.zeros((h, w), np.uint8)
-        cv2.ellipse(drawn, (w // 2, h // 2), (max(1, w // 2), max(1, h // 2)), 0, 0, 360, 255, -1, cv2.LINE_AA)
-        mask = drawn.astype(np.float32) / 255
-    return mask[:, :, None] if channels else mask
+        return None
+    drawn = np.zeros((h, w), np.uint8)
+    cv2.ellipse(drawn, (w // 2, h // 2), (max(1, w // 2), max(1, h // 2)), 0, 0, 360, 255, -1, cv2.LINE_AA)
+    inside = drawn.astype(np.float32) / 255
+    return inside, 1 - inside
 
 
 def hide(image: np.ndarray, rect: tuple[int, int, int, int], settings: ExportSettings, black: int = 0) -> None:
@@ -70,8 +80,8 @@ def hide(image: np.ndarray, rect: tuple[int, int, int, int], settings: ExportSet
         return
     patch = np.ascontiguousarray(image[y0:y1, x0:x1])
     hidden = anonymised(patch, settings.style, settings.strength, black)
-    mask = _mask(y1 - y0, x1 - x0, settings.shape, patch.ndim == 3)
-    image[y0:y1, x0:x1] = (hidden * mask + patch * (1 - mask)).astype(np.uint8)
+    weights = _weights(y1 - y0, x1 - x0, settings.shape)
+    image[y0:y1, x0:x1] = hidden if weights is None else cv2.blendLinear(hidden, patch, *weights)
 
 
 def render(image: np.ndarray, decisions: list[Decision], settings: ExportSettings) -> None:
