@@ -1,9 +1,12 @@
-"""Export: decode -> render decisions -> encode, in one pass, with audio copied as it is demuxed."""
+"""Export: decode -> render decisions -> encode, in one pass, with audio copied as it is demuxed. Decoding and
+rendering run a few frames ahead of the encoder, on their own thread."""
 import os
 import tempfile
+from collections import deque
 from pathlib import Path
 
 from engine import decisions, identities, render, stills, video
+from engine.ahead import ahead
 from engine.detect import create
 from engine.errors import OutputError
 from engine.job import Job
@@ -33,13 +36,27 @@ def export(proj: Project, output: str | os.PathLike, job: Job | None = None,
     plan = decisions.by_frame(proj)
     settings = proj.export
     total = proj.source.frame_count
+    audio: deque = deque()
+
+    def rendered():
+        for frame in video.read_frames(source, audio_sink=audio.append):
+            render.render_frame(frame, plan.get(frame.index, []), settings)
+            yield frame
+
     with video.VideoWriter(source, output, crf=settings.crf, preset=settings.preset,
                            keep_audio=settings.keep_audio) as writer:
-        for frame in video.read_frames(source, audio_sink=writer.copy_audio):
-            render.render_frame(frame, plan.get(frame.index, []), settings)
+        for frame in ahead(rendered()):
+            _drain(audio, writer)
             writer.write(frame)
             job.step("Exporting", frame.index + 1, max(total, frame.index + 1))
+        _drain(audio, writer)
     return Path(output)
+
+
+def _drain(audio: deque, writer: video.VideoWriter) -> None:
+    """Mux the audio the read-ahead thread has demuxed so far; only this thread writes to the output."""
+    while audio:
+        writer.copy_audio(audio.popleft())
 
 
 def anonymize_image(path: str | os.PathLike, output: str | os.PathLike, detector: DetectorSettings,

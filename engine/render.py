@@ -61,7 +61,7 @@ def anonymised(patch: np.ndarray, style: str, strength: float, black: int = 0) -
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=32)
 def _weights(h: int, w: int, shape: str) -> tuple[np.ndarray, np.ndarray] | None:
     """Blend weights of the anonymised patch and of the original, cached because a tracked face keeps nearly
     the same size from frame to frame; None for a rectangle, which needs no blending."""
