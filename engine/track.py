@@ -5,9 +5,9 @@ import bisect
 from dataclasses import dataclass
 from typing import Iterable
 
+import cv2
+import lap
 import numpy as np
-from scipy.ndimage import uniform_filter1d
-from scipy.optimize import linear_sum_assignment
 
 from engine.detect.base import Detection
 
@@ -97,8 +97,9 @@ def _associate(tracks: list[dict], found: list[Detection], frame: int, min_match
     unmatched_tracks, unmatched_found = set(range(len(tracks))), set(range(len(found)))
     if tracks and found:
         score = _match_cost(np.array([t["boxes"][-1] for t in tracks]), np.array([d.box for d in found]))
-        for r, c in zip(*linear_sum_assignment(-score)):
-            if score[r, c] >= min_match:
+        _, assigned, _ = lap.lapjv(-score, extend_cost=True)
+        for r, c in enumerate(assigned):
+            if c >= 0 and score[r, c] >= min_match:
                 tracks[r]["frames"].append(frame)
                 tracks[r]["boxes"].append(found[c].box)
                 tracks[r]["scores"].append(found[c].score)
@@ -164,7 +165,7 @@ def _densify(track_id: int, raw: dict, shot: tuple[int, int], width: int, height
     every = np.arange(start, end + 1)
     dense = np.stack([np.interp(every, frames, boxes[:, k]) for k in range(4)], axis=1)
     if settings.smooth_frames > 1 and len(every) > 1:
-        smooth = uniform_filter1d(dense, size=min(settings.smooth_frames, len(every)), axis=0, mode="nearest")
+        smooth = cv2.blur(dense, (1, min(settings.smooth_frames, len(every))), borderType=cv2.BORDER_REPLICATE)
         # Smoothing must never uncover what the detector saw, so the box is the union of both.
         dense = np.concatenate([np.minimum(smooth[:, :2], dense[:, :2]), np.maximum(smooth[:, 2:], dense[:, 2:])], 1)
     scores = np.zeros(len(every))
