@@ -8,7 +8,7 @@ import numpy as np
 
 from engine import detect, identities, project, video
 from engine.ahead import ahead
-from engine.detect.base import Detection
+from engine.detect.base import Detection, fit_scale
 from engine.job import Job
 from engine.scenes import THUMB_WIDTH, Detail, Triage
 from engine.track import TrackerSettings, link
@@ -29,8 +29,7 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
     detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
     width, height = info.display_size
     fine = detector.input_scale(height, width)
-    scales = {Detail.FINE: fine, Detail.COARSE: min(fine, settings.coarse_side / max(width, height))
-              if settings.coarse_side else fine}
+    scales = {Detail.FINE: fine, Detail.COARSE: min(fine, fit_scale(settings.coarse_side, height, width))}
     found: list[list[Detection]] = []
     triage = Triage(info.fps, settings.stride, fine_every=settings.fine_every)
 

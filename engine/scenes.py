@@ -41,12 +41,13 @@ class Triage:
     def due(self, index: int, thumbnail: np.ndarray) -> Detail:
         found = self._detector.process_frame(FrameTimecode(index, self.fps), thumbnail[:, :, ::-1].copy())
         self.cuts += [cut.frame_num for cut in found]
+        new_shot = index in self.cuts
         grey = thumbnail.mean(axis=2, dtype=np.float32)
         moved = self._last is None or float(np.abs(grey - self._last).mean()) > self.motion
-        if not (index % self.stride == 0 or moved or index in self.cuts):
+        if not (index % self.stride == 0 or moved or new_shot):
             return Detail.NONE
         self._last = grey
-        if self._since_fine >= self.fine_every or index in self.cuts:
+        if self._since_fine >= self.fine_every or new_shot:
             self._since_fine = 1
             return Detail.FINE
         self._since_fine += 1

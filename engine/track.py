@@ -118,13 +118,14 @@ def link(detections: list[list[Detection]], width: int, height: int, cuts: Itera
     detection or persists for `confirm_frames` detections: a dim audience face is seen frame after frame,
     a false alarm flickers."""
     settings = settings or TrackerSettings()
-    cuts = sorted(set(cuts))
+    cuts = set(cuts)
     open_tracks: list[dict] = []
     finished: list[dict] = []
     for frame, found in enumerate(detections):
+        cut = frame in cuts
         still_open = []
         for t in open_tracks:
-            alive = frame - t["frames"][-1] <= settings.max_gap and frame not in cuts
+            alive = frame - t["frames"][-1] <= settings.max_gap and not cut
             (still_open if alive else finished).append(t)
         open_tracks = still_open
         strong = [d for d in found if d.score >= settings.start_score]

@@ -4,6 +4,7 @@ The ONNX file is read as data (graph + weights) and replayed layer by layer in K
 onnxruntime nor plain opencv-python; the Keras model is then converted once to TFLite, which runs it fastest
 on CPUs, and the converted file is cached per input size."""
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -100,8 +101,10 @@ def cache_dir() -> Path:
     return Path(base) / "limelight"
 
 
+@functools.cache
 def tflite_model() -> bytes:
-    """TFLite flatbuffer with a free input size, converted on first use and cached on disk by weights."""
+    """TFLite flatbuffer with a free input size, converted on first use and cached on disk by weights; kept in
+    memory too, since analysis builds an interpreter per detection size from it."""
     verified_onnx()
     path = cache_dir() / f"centerface-{ONNX_SHA256[:12]}.tflite"
     if path.is_file():

@@ -33,7 +33,7 @@ class Detector:
         self.max_side = max_side
 
     def input_scale(self, height: int, width: int) -> float:
-        return min(1.0, self.max_side / max(height, width)) if self.max_side else 1.0
+        return fit_scale(self.max_side, height, width)
 
     def detect(self, image: np.ndarray, scale: float = 1.0) -> list[Detection]:
         """Faces in `image`, which is a frame resized by `scale`; boxes come back in frame coordinates."""
@@ -47,6 +47,11 @@ class Detector:
 
     def _detect(self, image: np.ndarray) -> list[Detection]:
         raise NotImplementedError
+
+
+def fit_scale(side: int | None, height: int, width: int) -> float:
+    """The factor that brings a frame's longest side down to `side` (never up; None: full size)."""
+    return min(1.0, side / max(height, width)) if side else 1.0
 
 
 def clip_box(box, width: int, height: int) -> tuple[float, float, float, float]:
