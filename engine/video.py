@@ -192,7 +192,9 @@ class VideoWriter:
             self._audio = self._out.add_stream_from_template(self._audio_in)
 
     def copy_audio(self, packet: av.Packet) -> None:
-        if self._audio is not None and packet.stream.index == self._audio_in.index:
+        """Mux a packet of the source's audio. It may come after the reader closed its file (export reads ahead),
+        so only the packet's own fields are read, never `packet.stream`, which points into the closed file."""
+        if self._audio is not None and packet.stream_index == self._audio_in.index:
             packet.stream = self._audio
             self._out.mux(packet)
 

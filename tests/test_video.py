@@ -2,7 +2,7 @@
 import numpy as np
 
 from engine import video
-from tests.helpers import CLIP, cli, frames, images, region_change, write_video
+from tests.helpers import CLIP, audio_packets, cli, frames, images, region_change, write_video
 
 
 def _clip_pictures(count: int, start: int = 120) -> list[np.ndarray]:
@@ -48,3 +48,20 @@ def test_plain_copy_is_frame_exact(tmp_path):
             writer.write(frame)
     assert [f.time for f in frames(output)] == [f.time for f in frames(CLIP)]
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_audio_packets_are_copied_after_their_container_is_closed(tmp_path):
+    """Export demuxes on a read-ahead thread, so the last audio packets reach the writer after the reader has
+    closed the file they came from; the writer must not look at their (freed) source stream."""
+    packets = []
+    pictures = list(video.read_frames(CLIP, audio_sink=packets.append))
+    del pictures
+    churn = [np.ones(64, np.uint8) for _ in range(20000)]  # reuses the memory the closed file freed
+    output = tmp_path / "audio.mp4"
+    with video.VideoWriter(CLIP, output) as writer:
+        for frame in video.read_frames(CLIP):
+            writer.write(frame)
+        for packet in packets:
+            writer.copy_audio(packet)
+    del churn
+    assert audio_packets(output) == audio_packets(CLIP)
