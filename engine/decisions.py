@@ -2,6 +2,7 @@
 edits an editor makes, as plain functions on the project so the GUI and the CLI change it the same way."""
 from dataclasses import dataclass, replace
 
+from engine.identities import CONFIRMED, REJECTED
 from engine.project import BLUR, IGNORE, KEEP, Project
 from engine.track import Box, Track
 
@@ -69,6 +70,27 @@ def toggle_identity(project: Project, identity_id: int) -> str:
     return decision
 
 
+def confirm_match(project: Project, identity_id: int) -> None:
+    """The editor says this person is the known person the engine suggested: keep them, under that name."""
+    identity = project.identity(identity_id)
+    if identity.match is None:
+        raise ValueError(f"person {identity_id} has no suggested match to confirm")
+    identity.match.status = CONFIRMED
+    identity.name = identity.match.name
+    set_identity(project, identity_id, KEEP)
+
+
+def reject_match(project: Project, identity_id: int) -> None:
+    """The editor says this is not the known person: it is blurred again and the name the match gave goes."""
+    identity = project.identity(identity_id)
+    if identity.match is None:
+        raise ValueError(f"person {identity_id} has no suggested match to reject")
+    if identity.name == identity.match.name:
+        identity.name = None
+    identity.match.status = REJECTED
+    set_identity(project, identity_id, BLUR)
+
+
 def set_track(project: Project, track_id: int, action: str | None) -> None:
     if action is None:
         project.overrides.pop(track_id, None)
@@ -118,4 +140,4 @@ def remove_track(project: Project, track_id: int) -> None:
 
 
 __all__ = ["BLUR", "KEEP", "IGNORE", "Decision", "track_action", "by_frame", "set_identity", "toggle_identity",
-           "set_track", "merge_identities", "split_track", "add_manual_track", "remove_track"]
+           "confirm_match", "reject_match", "set_track", "merge_identities", "split_track", "add_manual_track", "remove_track"]

@@ -17,6 +17,22 @@ CLUSTER_TOLERANCE = 0.5
 MIN_FACE_PIXELS = 60
 
 
+MATCHED, SUGGESTED, CONFIRMED, REJECTED = "matched", "suggested", "confirmed", "rejected"
+MATCH_STATUSES = (MATCHED, SUGGESTED, CONFIRMED, REJECTED)
+
+
+@dataclass
+class Match:
+    """Why an identity is, or may be, a known person: the evidence an editor confirms and a legal review reads.
+
+    'matched': strong evidence, kept without asking; 'suggested': uncertain, blurred until the editor confirms;
+    'confirmed' / 'rejected': the editor's answer, which a new analysis never overrides."""
+    name: str
+    photo: str
+    distance: float
+    status: str = SUGGESTED
+
+
 @dataclass
 class Identity:
     """A person: the tracks that show them and what export does with them ('blur' or 'keep')."""
@@ -25,6 +41,7 @@ class Identity:
     decision: str = "blur"
     name: str | None = None
     embedding: list[float] | None = field(default=None, repr=False)
+    match: Match | None = None
 
 
 @dataclass

@@ -8,10 +8,11 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from engine.errors import InputError, OutputError, ProjectFileError
-from engine.identities import Identity
+from engine.identities import MATCH_STATUSES, Identity, Match
 from engine.track import Track
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
 SUFFIX = ".limelight.json"
 BLUR, KEEP, IGNORE = "blur", "keep", "ignore"
 ACTIONS = (BLUR, KEEP, IGNORE)
@@ -106,7 +107,7 @@ def _build(cls, data: dict, where: str):
 
 def from_dict(data: dict, where: str = "project") -> Project:
     try:
-        if data.get("schema") != SCHEMA_VERSION:
+        if data.get("schema") not in READABLE_SCHEMAS:
             raise ProjectFileError(f"{where}: project schema {data.get('schema')!r} is not supported "
                                    f"(this LimeLight reads schema {SCHEMA_VERSION})")
         tracks = []
@@ -119,6 +120,12 @@ def from_dict(data: dict, where: str = "project") -> Project:
             tracks.append(track)
         overrides = {int(k): v for k, v in data["overrides"].items()}
         identities = [_build(Identity, i, where) for i in data["identities"]]
+        for identity in identities:
+            if identity.match is not None:
+                identity.match = _build(Match, identity.match, where)
+                if identity.match.status not in MATCH_STATUSES:
+                    raise ProjectFileError(f"{where}: identity {identity.id} has unknown match status "
+                                           f"{identity.match.status!r}")
         for action in [*overrides.values(), *(i.decision for i in identities)]:
             if action not in ACTIONS:
                 raise ProjectFileError(f"{where}: unknown decision {action!r}")
@@ -126,7 +133,7 @@ def from_dict(data: dict, where: str = "project") -> Project:
                        detector=_build(DetectorSettings, data["detector"], where), tracks=tracks,
                        identities=identities, overrides=overrides,
                        export=_build(ExportSettings, data["export"], where),
-                       known_faces=list(data["known_faces"]), cuts=list(data["cuts"]), schema=data["schema"])
+                       known_faces=list(data["known_faces"]), cuts=list(data["cuts"]))
     except ProjectFileError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from engine import decisions, project
+from engine import decisions, identities, project
 from engine.errors import InputError, OutputError, ProjectFileError
 from tests.helpers import CLIP, cli
 
@@ -95,3 +95,30 @@ def test_failed_save_keeps_the_previous_file(analysed, tmp_path, monkeypatch):
         project.save(proj, path)
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["p.json"]
+
+
+def test_suggested_match_is_blurred_until_confirmed_and_rejection_sticks(analysed, tmp_path):
+    proj = project.load(analysed)
+    person = proj.identities[0]
+    person.match = identities.Match(name="performer", photo="/photos/performer.png", distance=0.41)
+    path = tmp_path / "suggested.json"
+    project.save(proj, path)
+    loaded = project.load(path)
+    suggested = loaded.identity(person.id)
+    assert suggested.match == person.match and suggested.decision == project.BLUR
+    decisions.confirm_match(loaded, person.id)
+    assert (suggested.decision, suggested.name, suggested.match.status) == (project.KEEP, "performer", "confirmed")
+    decisions.reject_match(loaded, person.id)
+    assert (suggested.decision, suggested.name, suggested.match.status) == (project.BLUR, None, "rejected")
+    project.save(loaded, path)
+    assert project.load(path).identity(person.id).match.status == "rejected"
+
+
+def test_schema_1_projects_still_open(analysed, tmp_path):
+    data = json.loads(analysed.read_text())
+    for person in data["identities"]:
+        del person["match"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({**data, "schema": 1}))
+    loaded = project.load(old)
+    assert all(p.match is None for p in loaded.identities) and loaded.schema == project.SCHEMA_VERSION
