@@ -135,7 +135,7 @@ def read_frames(path: str | os.PathLike, packet_sink: Callable[[av.Packet], None
         index, position = 0, 0.0
         try:
             for packet in container.demux(*streams):
-                if packet.stream_index != video.index:
+                if packet.stream.index != video.index:  # flush packets all say stream_index 0
                     if packet.dts is not None:
                         packet_sink(packet)
                     continue
@@ -198,7 +198,7 @@ def describe(stream: av.stream.Stream) -> str:
     """How a warning names a stream: its kind, number, codec, language and title, as an editor's app lists it."""
     tags = stream.metadata
     extra = ", ".join(v for v in (tags.get("language"), tags.get("title")) if v and v != "und")
-    codec = codec_name(stream) or stream.codec_tag or "unknown codec"
+    codec = codec_name(stream) or getattr(stream, "name", None) or "unknown codec"
     return f"{stream.type} stream #{stream.index} ({codec}{', ' + extra if extra else ''})"
 
 
@@ -259,6 +259,9 @@ class VideoWriter:
         # Same colour tags as the source, or an editor would show BT.709 footage with BT.601 colours.
         for tag in ("colorspace", "color_range", "color_primaries", "color_trc"):
             setattr(self._video.codec_context, tag, getattr(src_video.codec_context, tag))
+        timecode = src_video.metadata.get("timecode")
+        if timecode:  # MP4 and MOV store it as a timecode track, which they rebuild from this tag
+            self._video.metadata["timecode"] = timecode
         matrix = display_matrix(first) if first is not None else None
         if matrix:
             self._video.set_display_matrix(matrix)
@@ -288,6 +291,8 @@ class VideoWriter:
             self._encoded[stream.index] = (stream.codec_context, out)
             self._warn(f"{describe(stream)} cannot be copied into {fmt.upper()}: re-encoded as AAC at "
                        f"{out.bit_rate // 1000} kb/s; export to a .mov or .mkv file to keep it untouched")
+        elif stream.type == "data" and stream.metadata.get("timecode") == self._video.metadata.get("timecode"):
+            return  # the timecode track, written anew from the video's tag
         else:
             where = "" if fmt == "matroska" else "; export to a .mkv file to keep it"
             self._warn(f"{describe(stream)} is not in the output: {fmt.upper()} cannot hold it{where}")

@@ -40,8 +40,11 @@ class Case:
     hflip: bool = False
     audio: tuple[Audio, ...] = ()
     options: dict = field(default_factory=dict, hash=False)
+    timecode: str | None = None
+    subtitles: bool = False
     output: str = ".mp4"
     recoded: tuple[int, ...] = ()  # audio tracks (by order) that the output cannot hold: re-encoded, with a warning
+    dropped: int = 0  # streams the output cannot hold at all, named in a warning
 
 
 AAC, MP3, OPUS, PCM = Audio("aac"), Audio("libmp3lame"), Audio("libopus"), Audio("pcm_s16le")
@@ -76,7 +79,11 @@ CASES = {
                                                              audio=(AAC,) if sound else ())
        for angle in (90, 180, 270) for sound in (False, True)},
     "mp4-rotate-90-mirrored-audio": Case("mp4", ".mp4", rotation=90, hflip=True, audio=(AAC,)),
+    "mov-timecode (camera)": Case("mov", ".mov", audio=(AAC,), timecode="01:02:03:04"),
+    "mkv-subtitles": Case("matroska", ".mkv", audio=(AAC,), subtitles=True, dropped=1),
+    "mkv-subtitles to .mkv": Case("matroska", ".mkv", audio=(AAC,), subtitles=True, output=".mkv"),
 }
+SUBTITLES = "1\n00:00:00,100 --> 00:00:00,300\nHallo\n\n2\n00:00:00,300 --> 00:00:00,400\nWelt\n"
 
 
 def _picture(index: int, width: int, height: int) -> np.ndarray:
@@ -110,6 +117,8 @@ def make(case: Case, path: Path) -> None:
         stream.time_base = stream.codec_context.time_base = time_base
         if case.rotation or case.hflip:
             stream.set_display_rotation(case.rotation, hflip=case.hflip)
+        if case.timecode:
+            stream.metadata["timecode"] = case.timecode
         sounds = []
         for track in case.audio:
             sound = out.add_stream(track.codec, rate=track.rate, layout=track.layout)
@@ -117,6 +126,11 @@ def make(case: Case, path: Path) -> None:
                 if getattr(track, tag):
                     sound.metadata[tag] = getattr(track, tag)
             sounds.append(sound)
+        if case.subtitles:
+            path.with_suffix(".srt").write_text(SUBTITLES)
+            text = av.open(str(path.with_suffix(".srt")))
+            subtitles = out.add_stream_from_template(text.streams.subtitles[0])
+            subtitles.metadata["language"] = "deu"
         step = int(1 / (case.rate * time_base))
         for index, stamp in enumerate(case.pts or range(0, case.frames * step, step)):
             frame = av.VideoFrame.from_ndarray(_picture(index, width, height), format="rgb24")
@@ -127,6 +141,12 @@ def make(case: Case, path: Path) -> None:
             for frame in _audio_frames(sound, case.frames / case.rate):
                 out.mux(sound.encode(frame))
             out.mux(sound.encode(None))
+        if case.subtitles:
+            for packet in text.demux():
+                if packet.dts is not None:
+                    packet.stream = subtitles
+                    out.mux(packet)
+            text.close()
 
 
 def payload(packet: bytes) -> bytes:
@@ -142,6 +162,8 @@ class Facts:
     size: tuple[int, int]
     matrix: bytes | None
     audio: list[tuple[str, dict, list[bytes]]]  # codec, tags, packets
+    subtitles: list[tuple[str, dict, list[bytes]]]
+    timecode: str | None
 
 
 def facts(path: Path) -> Facts:
@@ -151,16 +173,27 @@ def facts(path: Path) -> Facts:
     first = frames[0]
     matrix = bytes(first.side_data["DISPLAYMATRIX"]) if "DISPLAYMATRIX" in [d.type.name for d in
                                                                             first.side_data] else None
-    audio = []
     with av.open(str(path)) as container:
-        for stream in container.streams.audio:
-            tags = {k: v for k, v in stream.metadata.items() if k in ("language", "title") and v != "und"}
-            audio.append((stream.codec_context.name, tags, []))
-        index = {s.index: i for i, s in enumerate(container.streams.audio)}
-        for packet in container.demux(*container.streams.audio) if index else ():
-            if packet.size:
-                audio[index[packet.stream_index]][2].append(payload(bytes(packet)))
-    return Facts([float(f.time) for f in frames], (first.width, first.height), matrix, audio)
+        timecode = next((s.metadata["timecode"] for s in container.streams if "timecode" in s.metadata), None)
+    audio, subtitles = _packets(path, "audio"), _packets(path, "subtitles")
+    return Facts([float(f.time) for f in frames], (first.width, first.height), matrix, audio, subtitles, timecode)
+
+
+def _packets(path: Path, kind: str) -> list[tuple[str, dict, list[bytes]]]:
+    with av.open(str(path)) as container:
+        return _demuxed(container, getattr(container.streams, kind))
+
+
+def _demuxed(container, streams) -> list[tuple[str, dict, list[bytes]]]:
+    found = []
+    for stream in streams:
+        tags = {k: v for k, v in stream.metadata.items() if k in ("language", "title") and v != "und"}
+        found.append((stream.codec_context.codec.canonical_name, tags, []))
+    index = {s.index: i for i, s in enumerate(streams)}
+    for packet in container.demux(*streams) if index else ():
+        if packet.size:
+            found[index[packet.stream_index]][2].append(payload(bytes(packet)))
+    return found
 
 
 def project_for(path: Path) -> project.Project:
@@ -208,5 +241,10 @@ def test_export_matches_source(name, folder):
             assert any(f"#{number + 1} ({codec}" in w and "re-encoded as AAC" in w for w in result.warnings)
         else:
             assert out_packets == packets, f"audio track {number} not copied packet for packet"
-    assert len(result.warnings) == len(case.recoded), result.warnings
+    if case.subtitles and case.dropped:
+        assert after.subtitles == [] and [w for w in result.warnings if "subtitle stream #2 (subrip, deu)" in w]
+    else:
+        assert after.subtitles == before.subtitles and len(before.subtitles) == case.subtitles
+    assert after.timecode == before.timecode == case.timecode
+    assert len(result.warnings) == len(case.recoded) + case.dropped, result.warnings
     assert not [p for p in folder.iterdir() if "limelight" in p.name]
