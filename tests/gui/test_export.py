@@ -77,3 +77,21 @@ def test_the_dialog_refuses_an_output_it_cannot_write(opened, tmp_path):
     dialog.accept()
     assert not dialog.isVisible(), "pressing Export again replaces it"
     assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_export_warnings_are_shown_as_the_command_line_prints_them(window, qtbot, tmp_path):
+    """A camera AVI with PCM audio: MP4 gets the track as AAC, and the finished dialog says so."""
+    from engine import project
+    from tests.test_containers import CASES, make, project_for
+
+    source = tmp_path / "camera.avi"
+    make(CASES["avi-mjpeg-pcm"], source)
+    project.save(project_for(source), tmp_path / "camera.limelight.json")
+    window.session.open_path(tmp_path / "camera.limelight.json")
+    qtbot.waitUntil(lambda: window.document.project is not None and not window.session.tasks, timeout=60_000)
+    output = tmp_path / "camera_anonymised.mp4"
+    window.session.start_export(window.document.project.export, output)
+    qtbot.waitUntil(lambda: not window.session.tasks and bool(visible_boxes(window)), timeout=120_000)
+    finished = [box for box in visible_boxes(window) if box.windowTitle() == "Export finished"]
+    assert finished and "re-encoded as AAC" in finished[0].informativeText()
+    assert "(pcm_s16le)" in finished[0].informativeText() and output.is_file()
