@@ -207,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
         print(f"limelight: cancelled ({signal.Signals(signum).name}); no output written", file=sys.stderr)
         return 128 + signum
+    except Exception as exc:  # a bug: still one line, and a code of its own so scripts can tell
+        print(f"limelight: error: internal error, please report it ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

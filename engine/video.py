@@ -239,7 +239,10 @@ class VideoWriter:
 
     def _open(self, crf: int, preset: str, keep_audio: bool, size: tuple[int, int] | None) -> None:
         src_video = self._source.streams.video[0]
-        first = next(self._source.decode(src_video), None)
+        try:
+            first = next(self._source.decode(src_video), None)
+        except av.FFmpegError:
+            first = None  # read_frames reports the damage, with its time
         fmt = container_format(self.target)
         try:
             self._out = av.open(str(self._file.partial), "w", format=fmt)
