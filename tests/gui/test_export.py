@@ -95,3 +95,26 @@ def test_export_warnings_are_shown_as_the_command_line_prints_them(window, qtbot
     finished = [box for box in visible_boxes(window) if box.windowTitle() == "Export finished"]
     assert finished and "re-encoded as AAC" in finished[0].informativeText()
     assert "(pcm_s16le)" in finished[0].informativeText() and output.is_file()
+
+
+def test_sigterm_during_export_closes_the_window_and_removes_the_temp_file(opened, qtbot, tmp_path):
+    import os
+    import signal
+
+    from engine.outfile import LEFTOVER
+    from gui.app import close_on_signals
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        close_on_signals(opened)
+        folder = tmp_path / "out"
+        folder.mkdir()
+        opened.session.start_export(opened.document.project.export, folder / "out.mp4")
+        qtbot.waitUntil(lambda: any(LEFTOVER.match(p.name) and p.stat().st_size for p in folder.iterdir()),
+                        timeout=120_000)
+        os.kill(os.getpid(), signal.SIGTERM)
+        qtbot.waitUntil(lambda: not opened.isVisible(), timeout=60_000)
+        assert list(folder.iterdir()) == []
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
