@@ -132,6 +132,7 @@ def read_frames(path: str | os.PathLike, packet_sink: Callable[[av.Packet], None
         video = container.streams.video[0]
         video.thread_type = "AUTO"
         streams = list(container.streams) if packet_sink else [video]
+        rate = video.average_rate or video.guessed_rate or Fraction(25)
         index, position = 0, 0.0
         try:
             for packet in container.demux(*streams):
@@ -142,8 +143,10 @@ def read_frames(path: str | os.PathLike, packet_sink: Callable[[av.Packet], None
                 if packet.pts is not None:
                     position = float(packet.pts * packet.time_base)
                 for frame in packet.decode():
+                    if frame.pts is None:  # raw elementary streams (.h264) carry no times: frames at the rate
+                        frame.pts, frame.time_base = round(index / rate / video.time_base), video.time_base
                     if index >= start:
-                        yield Frame(index=index, pts=frame.pts, time=float(frame.time or 0.0),
+                        yield Frame(index=index, pts=frame.pts, time=float(frame.time),
                                     rotation=rotation_of(frame), decoded=frame)
                     index += 1
         except av.FFmpegError as exc:
