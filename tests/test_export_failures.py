@@ -82,7 +82,9 @@ def test_two_runs_to_one_path_one_wins_whole(clip_project, tmp_path):
     output = tmp_path / "out.mp4"
     first = _start_export(clip_project, output)
     _wait_for_temp_file(tmp_path, first)
+    first.send_signal(signal.SIGSTOP)  # still writing, however slow the second is to start
     second = cli("export", clip_project, "-o", output)
+    first.send_signal(signal.SIGCONT)
     _, stderr = first.communicate(timeout=600)
     assert first.returncode == 0, stderr
     assert second.returncode == 4 and "another LimeLight export is writing" in second.stderr
