@@ -1,9 +1,40 @@
 """LimeLight: the desktop app by default, or a command-line tool with a subcommand."""
 import argparse
+import difflib
+import signal
 import sys
 from pathlib import Path
 
 COMMANDS = ("anonymize", "analyze", "export")
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors on one line, as every other error, with the nearest valid word suggested."""
+
+    def error(self, message: str):
+        wrong = message.split("'")[1] if "'" in message else ""
+        if message.startswith("unrecognized arguments"):
+            wrong = message.split(": ", 1)[1].split()[0]
+        parsers = [self] + [p for a in self._actions if isinstance(a, argparse._SubParsersAction)
+                            for p in a.choices.values()]
+        valid = {w for p in parsers for a in p._actions for w in [*a.option_strings, *(a.choices or ())]}
+        near = difflib.get_close_matches(wrong.split("=")[0], valid, n=1)
+        hint = f"; did you mean {near[0]}?" if near else f"; see {self.prog} --help"
+        self.exit(2, f"limelight: error: {message.splitlines()[0]}{hint}\n")
+
+
+def _number(kind, low=None, high=None, zero=False):
+    """An argparse type that refuses values outside [low, high] (0 also allowed when `zero`)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a {'whole ' * (kind is int)}number") from None
+        if not (zero and value == 0) and ((low is not None and value < low) or (high is not None and value > high)):
+            span = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"{value} is out of range: give {'0 or ' * zero}{span}")
+        return value
+    return parse
 
 
 def _progress_bar():
@@ -25,20 +56,21 @@ def _progress_bar():
 
 def _parser() -> argparse.ArgumentParser:
     from engine import detect, render
-    from engine.project import DetectorSettings
+    from engine.project import CRF_RANGE, PRESETS, DetectorSettings
 
-    parser = argparse.ArgumentParser(prog="limelight", description="Find, recognise and blur faces in video.")
+    parser = Parser(prog="limelight", description="Find, recognise and blur faces in video.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def detection(p):
         p.add_argument("--detector", choices=detect.NAMES, default=detect.DEFAULT)
-        p.add_argument("--threshold", type=float, help="detection score threshold (lower finds more faces)")
-        p.add_argument("--max-side", type=int, default=DetectorSettings.max_side,
+        p.add_argument("--threshold", type=_number(float, 0, 1),
+                       help="detection score threshold (lower finds more faces)")
+        p.add_argument("--max-side", type=_number(int, 64, zero=True), default=DetectorSettings.max_side,
                        help="detect on frames scaled down to this longest side (0: full size)")
-        p.add_argument("--coarse-side", type=int, default=DetectorSettings.coarse_side,
+        p.add_argument("--coarse-side", type=_number(int, 64, zero=True), default=DetectorSettings.coarse_side,
                        help="between fine detections, detect on frames scaled down to this longest side "
                             "(0: always at --max-side)")
-        p.add_argument("--stride", type=int, default=DetectorSettings.stride,
+        p.add_argument("--stride", type=_number(int, 1), default=DetectorSettings.stride,
                        help="run the detector on every Nth frame (and on cuts and fast motion); 1: every frame")
         p.add_argument("--known-faces", nargs="+", default=[], metavar="PATH",
                        help="photos (or folders of photos) of people to keep visible; everyone else is blurred")
@@ -46,10 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     def rendering(p):
         p.add_argument("--blur", choices=render.STYLES, help="anonymisation style (default gaussian)")
         p.add_argument("--shape", choices=render.SHAPES)
-        p.add_argument("--strength", type=float)
-        p.add_argument("--padding", type=float, help="region size relative to the detected face (default 1.3)")
-        p.add_argument("--crf", type=int, help="H.264 quality, lower is better (default 18)")
-        p.add_argument("--preset", help="x264 speed preset (default veryfast)")
+        p.add_argument("--strength", type=_number(float, 0.1, 10))
+        p.add_argument("--padding", type=_number(float, 1, 4),
+                       help="region size relative to the detected face (default 1.3)")
+        p.add_argument("--crf", type=_number(int, *CRF_RANGE), help="H.264 quality, lower is better (default 18)")
+        p.add_argument("--preset", choices=PRESETS, help="x264 speed preset (default veryfast)")
         p.add_argument("--mark-faces", action="store_true", help="outline faces for review instead of blurring")
         p.add_argument("--keep-audio", dest="keep_audio", action="store_true", default=None)
         p.add_argument("--no-audio", dest="keep_audio", action="store_false")
@@ -64,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     p.add_argument("-p", "--project", help="project file (default: beside the video)")
     detection(p)
-    p = sub.add_parser("export", help="render a (possibly edited) project file to MP4")
+    p = sub.add_parser("export", help="render a (possibly edited) project file to MP4 (.mov, .mkv: that container)")
     p.add_argument("project")
     p.add_argument("-o", "--output", required=True)
     rendering(p)
@@ -85,14 +118,29 @@ def _detector_settings(args):
 
     return DetectorSettings(name=args.detector, threshold=args.threshold, max_side=args.max_side or None,
                             coarse_side=args.coarse_side or None,
-                            stride=max(1, args.stride))
+                            stride=args.stride)
+
+
+def _warn(message: str) -> None:
+    from tqdm import tqdm
+
+    tqdm.write(f"limelight: warning: {message}", file=sys.stderr)
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM (a session ending, a job runner) unwinds like Ctrl+C, so the temp output is removed."""
+    raise KeyboardInterrupt(signum)
+
+
+def _is_video_path(arg: str) -> bool:
+    return Path(arg).exists() or bool(Path(arg).suffix) or "/" in arg or "\\" in arg
 
 
 def run(args) -> int:
     from engine import analyze, export, identities, project, stills
     from engine.job import Job
 
-    job = Job(on_progress=_progress_bar())
+    job = Job(on_progress=_progress_bar(), on_warning=_warn)
     if args.command == "export":
         proj = project.load(args.project)
         proj.export = _export_settings(args, proj.export)
@@ -102,6 +150,8 @@ def run(args) -> int:
         return 0
     if args.command == "anonymize":
         export.check_output(args.output, args.input)
+    if args.command == "analyze" or args.project:
+        export.check_output(args.project or project.default_path(args.input), args.input)
     known = identities.load_known_faces(args.known_faces) if args.known_faces else []
     if args.command == "anonymize" and stills.is_image(args.input):
         count = export.anonymize_image(args.input, args.output, _detector_settings(args),
@@ -131,21 +181,35 @@ def main(argv: list[str] | None = None) -> int:
         from engine.selftest import run as selftest
 
         return selftest()
-    if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
+    if not argv or (len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-")
+                    and _is_video_path(argv[0])):
         from gui.app import run_gui
 
         return run_gui(argv)
+    if argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        near = difflib.get_close_matches(argv[0], COMMANDS, n=1)
+        hint = f"did you mean '{near[0]}'?" if near else f"commands: {', '.join(COMMANDS)}"
+        print(f"limelight: error: unknown command '{argv[0]}'; {hint}", file=sys.stderr)
+        return 2
     from engine.errors import Cancelled, UserError
 
     args = _parser().parse_args(argv)
+    if args.command is None:
+        print(f"limelight: error: give a command: {', '.join(COMMANDS)} (see --help)", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _stop)
     try:
         return run(args)
     except UserError as exc:
         print(f"limelight: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except (KeyboardInterrupt, Cancelled):
-        print("limelight: cancelled; no output written", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Cancelled) as exc:
+        signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
+        print(f"limelight: cancelled ({signal.Signals(signum).name}); no output written", file=sys.stderr)
+        return 128 + signum
+    except Exception as exc:  # a bug: still one line, and a code of its own so scripts can tell
+        print(f"limelight: error: internal error, please report it ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

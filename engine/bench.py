@@ -38,7 +38,7 @@ COVERED = 0.8
 def transcode(source: Path, target: Path, frames: int | None = None, size: tuple[int, int] | None = None) -> Path:
     """An excerpt or an upscaled copy of the clip, timestamps and audio kept."""
     with video.VideoWriter(source, target, keep_audio=frames is None, size=size) as writer:
-        for frame in video.read_frames(source, audio_sink=writer.copy_audio if frames is None else None):
+        for frame in video.read_frames(source, packet_sink=writer.copy if frames is None else None):
             if frames is not None and frame.index >= frames:
                 break
             if size:
@@ -54,7 +54,7 @@ def copy_fps(source: Path, work: Path, runs: int = 2) -> float:
     for _ in range(runs):
         started, count = time.perf_counter(), 0
         with video.VideoWriter(source, work / "copy.mp4") as writer:
-            for frame in video.read_frames(source, audio_sink=writer.copy_audio):
+            for frame in video.read_frames(source, packet_sink=writer.copy):
                 writer.write(frame)
                 count += 1
         best = max(best, count / (time.perf_counter() - started))

@@ -3,6 +3,7 @@ rendering run a few frames ahead of the encoder, on their own thread."""
 import os
 import tempfile
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine import decisions, identities, render, stills, video
@@ -29,34 +30,41 @@ def check_output(output: str | os.PathLike, source: str | os.PathLike | None = N
         raise OutputError(f"{output}: cannot write in {folder} ({exc.strerror})") from None
 
 
+@dataclass
+class Exported:
+    path: Path
+    warnings: list[str]
+
+
 def export(proj: Project, output: str | os.PathLike, job: Job | None = None,
-           project_path: str | os.PathLike | None = None) -> Path:
+           project_path: str | os.PathLike | None = None) -> Exported:
+    """Writes `output`; what the user must know about it (see `Job.warn`) comes back with it."""
     job = job or Job()
     source = source_path(proj, project_path)
     plan = decisions.by_frame(proj)
     settings = proj.export
     total = proj.source.frame_count
-    audio: deque = deque()
+    packets: deque = deque()
 
     def rendered():
-        for frame in video.read_frames(source, audio_sink=audio.append):
+        for frame in video.read_frames(source, packet_sink=packets.append, warn=job.warn):
             render.render_frame(frame, plan.get(frame.index, []), settings)
             yield frame
 
     with video.VideoWriter(source, output, crf=settings.crf, preset=settings.preset,
-                           keep_audio=settings.keep_audio) as writer:
+                           keep_audio=settings.keep_audio, warn=job.warn) as writer:
         for frame in ahead(rendered()):
-            _drain(audio, writer)
+            _drain(packets, writer)
             writer.write(frame)
             job.step("Exporting", frame.index + 1, max(total, frame.index + 1))
-        _drain(audio, writer)
-    return Path(output)
+        _drain(packets, writer)
+    return Exported(Path(output), list(job.warnings))
 
 
-def _drain(audio: deque, writer: video.VideoWriter) -> None:
-    """Mux the audio the read-ahead thread has demuxed so far; only this thread writes to the output."""
-    while audio:
-        writer.copy_audio(audio.popleft())
+def _drain(packets: deque, writer: video.VideoWriter) -> None:
+    """Mux the audio and subtitles the read-ahead thread has demuxed so far; only this thread writes."""
+    while packets:
+        writer.copy(packets.popleft())
 
 
 def anonymize_image(path: str | os.PathLike, output: str | os.PathLike, detector: DetectorSettings,

@@ -4,9 +4,11 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 
+from engine import typecheck
 from engine.errors import InputError, OutputError, ProjectFileError
 from engine.identities import MATCH_STATUSES, Identity, Match
 from engine.track import Track
@@ -39,6 +41,10 @@ class DetectorSettings:
     stride: int = 3
     coarse_side: int | None = 640
     fine_every: int = 4
+
+
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+CRF_RANGE = (0, 51)
 
 
 @dataclass
@@ -97,12 +103,25 @@ def to_dict(project: Project) -> dict:
     return data
 
 
-def _build(cls, data: dict, where: str):
+def _build(cls, data: dict, where: str, name: str):
+    if not isinstance(data, dict):
+        raise ProjectFileError(f"{where}: damaged project file: {name} should be an object")
     names = {f.name for f in fields(cls)}
     unknown = set(data) - names
     if unknown:
         raise ProjectFileError(f"{where}: unknown fields {sorted(unknown)}")
+    hints = typing.get_type_hints(cls)
+    for key, value in data.items():
+        if not is_dataclass(hints[key]):
+            _check(value, hints[key], where, f"{name}.{key}")
     return cls(**data)
+
+
+def _check(value, hint, where: str, name: str) -> None:
+    try:
+        typecheck.check(value, hint, name)
+    except typecheck.Mismatch as exc:
+        raise ProjectFileError(f"{where}: damaged project file: {exc}") from None
 
 
 def from_dict(data: dict, where: str = "project") -> Project:
@@ -111,28 +130,33 @@ def from_dict(data: dict, where: str = "project") -> Project:
             raise ProjectFileError(f"{where}: project schema {data.get('schema')!r} is not supported "
                                    f"(this LimeLight reads schema {SCHEMA_VERSION})")
         tracks = []
-        for t in data["tracks"]:
-            track = _build(Track, t, where)
+        for n, t in enumerate(data["tracks"]):
+            track = _build(Track, t, where, f"tracks[{n}]")
             track.boxes = [tuple(b) for b in track.boxes]
             if len(track.boxes) != len(track.scores):
                 raise ProjectFileError(f"{where}: track {track.id} has {len(track.boxes)} boxes but "
                                        f"{len(track.scores)} scores")
             tracks.append(track)
         overrides = {int(k): v for k, v in data["overrides"].items()}
-        identities = [_build(Identity, i, where) for i in data["identities"]]
-        for identity in identities:
+        identities = [_build(Identity, i, where, f"identities[{n}]") for n, i in enumerate(data["identities"])]
+        for n, identity in enumerate(identities):
             if identity.match is not None:
-                identity.match = _build(Match, identity.match, where)
+                identity.match = _build(Match, identity.match, where, f"identities[{n}].match")
                 if identity.match.status not in MATCH_STATUSES:
-                    raise ProjectFileError(f"{where}: identity {identity.id} has unknown match status "
-                                           f"{identity.match.status!r}")
+                    raise ProjectFileError(f"{where}: damaged project file: identities[{n}].match.status "
+                                           f"{identity.match.status!r} is not one of {', '.join(MATCH_STATUSES)}")
         for action in [*overrides.values(), *(i.decision for i in identities)]:
             if action not in ACTIONS:
                 raise ProjectFileError(f"{where}: unknown decision {action!r}")
-        return Project(source=_build(Source, data["source"], where),
-                       detector=_build(DetectorSettings, data["detector"], where), tracks=tracks,
-                       identities=identities, overrides=overrides,
-                       export=_build(ExportSettings, data["export"], where),
+        export = _build(ExportSettings, data["export"], where, "export")
+        if export.preset not in PRESETS or not CRF_RANGE[0] <= export.crf <= CRF_RANGE[1]:
+            raise ProjectFileError(f"{where}: damaged project file: export.preset {export.preset!r} or export.crf "
+                                   f"{export.crf} is not a valid x264 setting")
+        for name, value in (("known_faces", data["known_faces"]), ("cuts", data["cuts"])):
+            _check(value, typing.get_type_hints(Project)[name], where, name)
+        return Project(source=_build(Source, data["source"], where, "source"),
+                       detector=_build(DetectorSettings, data["detector"], where, "detector"), tracks=tracks,
+                       identities=identities, overrides=overrides, export=export,
                        known_faces=list(data["known_faces"]), cuts=list(data["cuts"]))
     except ProjectFileError:
         raise

@@ -1,5 +1,6 @@
 """Video decoding and encoding with PyAV, built so an export drops back into an edit frame for frame:
-every output frame keeps its input timestamp, size and rotation, and audio packets are copied, not re-encoded."""
+every output frame keeps its input timestamp, size and display matrix, and audio packets are copied, not
+re-encoded."""
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -10,6 +11,7 @@ import av
 import numpy as np
 
 from engine.errors import InputError, OutputError
+from engine.outfile import OutputFile
 
 
 @dataclass(frozen=True)
@@ -121,29 +123,43 @@ def probe(path: str | os.PathLike) -> VideoInfo:
                          codec=stream.codec_context.name)
 
 
-def read_frames(path: str | os.PathLike, audio_sink: Callable[[av.Packet], None] | None = None,
-                start: int = 0) -> Iterator[Frame]:
-    """Decode every frame in presentation order as RGB; audio packets go to `audio_sink` as they are demuxed
-    so an export can copy them in the same pass."""
+def read_frames(path: str | os.PathLike, packet_sink: Callable[[av.Packet], None] | None = None,
+                start: int = 0, warn: Callable[[str], None] | None = None) -> Iterator[Frame]:
+    """Decode every frame in presentation order; the packets of every other stream (audio, subtitles, data) go
+    to `packet_sink` as they are demuxed, so an export can copy them in the same pass. A file that ends before
+    the frame count its header announces is read to its end and `warn` is told how many frames are missing."""
     with open_container(path) as container:
         video = container.streams.video[0]
         video.thread_type = "AUTO"
-        streams = [video] + ([container.streams.audio[0]] if audio_sink and container.streams.audio else [])
-        index = 0
+        streams = list(container.streams) if packet_sink else [video]
+        rate = video.average_rate or video.guessed_rate or Fraction(25)
+        index, position = 0, 0.0
         try:
             for packet in container.demux(*streams):
-                if packet.stream.type == "audio":
+                if packet.stream.index != video.index:  # flush packets all say stream_index 0
                     if packet.dts is not None:
-                        audio_sink(packet)
+                        packet_sink(packet)
                     continue
+                if packet.pts is not None:
+                    position = float(packet.pts * packet.time_base)
                 for frame in packet.decode():
+                    if frame.pts is None:  # raw elementary streams (.h264) carry no times: frames at the rate
+                        frame.pts, frame.time_base = round(index / rate / video.time_base), video.time_base
                     if index >= start:
-                        yield Frame(index=index, pts=frame.pts, time=float(frame.time or 0.0),
+                        yield Frame(index=index, pts=frame.pts, time=float(frame.time),
                                     rotation=rotation_of(frame), decoded=frame)
                     index += 1
         except av.FFmpegError as exc:
-            raise InputError(f"{path}: decoding failed at frame {index} ({exc.strerror or exc}); "
-                             "the file is corrupt or uses an unsupported codec") from None
+            raise InputError(f"{path}: decoding failed at {timecode(position)} (frame {index}: "
+                             f"{exc.strerror or exc}); the file is damaged or uses an unsupported codec") from None
+        if warn and video.frames > index:
+            warn(f"{path}: the video ends early: {video.frames - index} of the {video.frames} frames its header "
+                 f"announces are missing (after {timecode(position)}); exported the {index} that decode")
+
+
+def timecode(seconds: float) -> str:
+    minutes, seconds = divmod(max(seconds, 0.0), 60)
+    return f"{int(minutes // 60)}:{int(minutes % 60):02d}:{seconds:06.3f}"
 
 
 def read_frame(path: str | os.PathLike, index: int) -> Frame:
@@ -153,25 +169,89 @@ def read_frame(path: str | os.PathLike, index: int) -> Frame:
     raise InputError(f"{path}: has no frame {index}")
 
 
-class VideoWriter:
-    """H.264 MP4 writer that mirrors an input file's video timing and rotation and copies its audio.
+# Output container by the output's suffix; any other name is written as MP4, what editors expect.
+CONTAINERS = {".mov": "mov", ".mkv": "matroska"}
+# Audio and subtitle codecs editing apps read from MP4. FFmpeg also writes PCM and Vorbis into MP4, which most of
+# them refuse, so those are re-encoded there (with a warning) and copied into MOV or MKV.
+MP4_CODECS = {"aac", "mp3", "ac3", "eac3", "alac", "flac", "opus", "mp2", "mov_text"}
+AAC_BITRATE_PER_CHANNEL = 160_000
+# AAC needs named channels; AVI and WAV often leave them unnamed ("2 channels").
+NAMED_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 
-    Writes to a temporary file beside the target and renames it on success, so a crash or a cancel never leaves
-    a half-written video where the user expects a finished one."""
+
+def container_format(target: str | os.PathLike) -> str:
+    return CONTAINERS.get(Path(target).suffix.lower(), "mp4")
+
+
+def display_matrix(frame: av.VideoFrame) -> list[int] | None:
+    """The frame's whole display matrix (rotation and mirroring), not just the angle `rotation_of` reads."""
+    try:
+        data = frame.side_data["DISPLAYMATRIX"]
+    except KeyError:
+        return None
+    return np.frombuffer(bytes(data), np.int32).tolist()
+
+
+def codec_name(stream: av.stream.Stream) -> str | None:
+    """The format's name (mp3), not the decoder's (mp3float)."""
+    return stream.codec_context.codec.canonical_name if stream.codec_context else None
+
+
+def describe(stream: av.stream.Stream) -> str:
+    """How a warning names a stream: its kind, number, codec, language and title, as an editor's app lists it."""
+    tags = stream.metadata
+    extra = ", ".join(v for v in (tags.get("language"), tags.get("title")) if v and v != "und")
+    codec = codec_name(stream) or getattr(stream, "name", None) or "unknown codec"
+    return f"{stream.type} stream #{stream.index} ({codec}{', ' + extra if extra else ''})"
+
+
+def _ignore(message: str) -> None:
+    return None
+
+
+class VideoWriter:
+    """H.264 writer that mirrors an input file's video timing and display matrix and copies every audio and
+    subtitle stream packet for packet, with its language and title.
+
+    Frames keep their decoded timestamps in the source's time base; the encoder works in that time base and the
+    muxer rescales into whatever its container picks (MP4 turns 1/1000 into 1/16000 when it writes its header).
+    The header, with the display matrix, is written before the first packet, audio or video. It writes into an
+    `OutputFile`, so a crash, cancel or signal never leaves a half-written video where the user expects one."""
 
     def __init__(self, source: str | os.PathLike, target: str | os.PathLike, crf: int = 18,
-                 preset: str = "veryfast", keep_audio: bool = True, size: tuple[int, int] | None = None):
+                 preset: str = "veryfast", keep_audio: bool = True, size: tuple[int, int] | None = None,
+                 warn: Callable[[str], None] = _ignore):
         self.target = Path(target)
         if self.target.is_dir():
             raise OutputError(f"{target}: is a folder, give a file name ending in .mp4")
-        self.partial = self.target.with_name(f".{self.target.name}.partial.mp4")
-        self._source = av.open(str(source))
+        self._warn = warn
+        self._source = open_container(source)
+        try:
+            self._file = OutputFile(self.target)
+        except OutputError:
+            self._source.close()
+            raise
+        self._closed = False
+        try:
+            self._open(crf, preset, keep_audio, size)
+        except BaseException:
+            self._close_output(report=False)
+            self._source.close()
+            self._file.discard()
+            raise
+
+    def _open(self, crf: int, preset: str, keep_audio: bool, size: tuple[int, int] | None) -> None:
         src_video = self._source.streams.video[0]
         try:
-            self._out = av.open(str(self.partial), "w", format="mp4")
+            first = next(self._source.decode(src_video), None)
+        except av.FFmpegError:
+            first = None  # read_frames reports the damage, with its time
+        fmt = container_format(self.target)
+        try:
+            self._out = av.open(str(self._file.partial), "w", format=fmt)
         except (av.FFmpegError, OSError) as exc:
-            self._source.close()
-            raise OutputError(f"{target}: cannot write here ({getattr(exc, 'strerror', None) or exc})") from None
+            self._out = None
+            raise OutputError(f"{self.target}: cannot write here ({getattr(exc, 'strerror', None) or exc})") from None
         rate = src_video.average_rate or src_video.guessed_rate or Fraction(25)
         self._video = self._out.add_stream("libx264", rate=rate)
         self._video.width, self._video.height = size or (src_video.codec_context.width,
@@ -179,30 +259,76 @@ class VideoWriter:
         # 4:2:0 needs even sizes; an odd-sized source keeps its exact size in 4:4:4 instead.
         odd = self._video.width % 2 or self._video.height % 2
         self._video.pix_fmt = "yuv444p" if odd else "yuv420p"
-        self._video.time_base = src_video.time_base
-        self._video.codec_context.time_base = src_video.time_base
+        self._time_base = src_video.time_base
+        self._video.time_base = self._video.codec_context.time_base = self._time_base
         self._video.options = {"crf": str(crf), "preset": preset}
         # Same colour tags as the source, or an editor would show BT.709 footage with BT.601 colours.
         for tag in ("colorspace", "color_range", "color_primaries", "color_trc"):
             setattr(self._video.codec_context, tag, getattr(src_video.codec_context, tag))
-        self._rotation_set = False
-        self._audio = None
-        if keep_audio and self._source.streams.audio:
-            self._audio_in = self._source.streams.audio[0]
-            self._audio = self._out.add_stream_from_template(self._audio_in)
+        timecode = src_video.metadata.get("timecode")
+        if timecode:  # MP4 and MOV store it as a timecode track, which they rebuild from this tag
+            self._video.metadata["timecode"] = timecode
+        matrix = display_matrix(first) if first is not None else None
+        if matrix:
+            self._video.set_display_matrix(matrix)
+        self._copied: dict[int, av.stream.Stream] = {}
+        self._encoded: dict[int, tuple[av.CodecContext, av.stream.Stream]] = {}
+        for stream in self._source.streams:
+            if stream.index != src_video.index and (keep_audio or stream.type != "audio"):
+                self._add(stream, fmt)
+        try:
+            self._out.start_encoding()
+        except (av.FFmpegError, OSError) as exc:
+            raise OutputError(f"{self.target}: cannot write this video ({getattr(exc, 'strerror', None) or exc})"
+                              ) from None
 
-    def copy_audio(self, packet: av.Packet) -> None:
-        """Mux a packet of the source's audio. It may come after the reader closed its file (export reads ahead),
-        so only the packet's own fields are read, never `packet.stream`, which points into the closed file."""
-        if self._audio is not None and packet.stream_index == self._audio_in.index:
-            packet.stream = self._audio
-            self._out.mux(packet)
+    def _add(self, stream: av.stream.Stream, fmt: str) -> None:
+        codec = codec_name(stream)
+        holds = codec in self._out.supported_codecs and (fmt != "mp4" or codec in MP4_CODECS)
+        if holds and stream.type in ("audio", "subtitle"):
+            out = self._out.add_stream_from_template(stream)
+            self._copied[stream.index] = out
+        elif stream.type == "audio":
+            layout = stream.codec_context.layout
+            channels = layout.nb_channels or 2
+            name = NAMED_LAYOUTS.get(channels, "stereo") if layout.name.endswith("channels") else layout.name
+            out = self._out.add_stream("aac", rate=stream.codec_context.sample_rate, layout=name)
+            out.bit_rate = AAC_BITRATE_PER_CHANNEL * channels
+            self._encoded[stream.index] = (stream.codec_context, out)
+            self._warn(f"{describe(stream)} cannot be copied into {fmt.upper()}: re-encoded as AAC at "
+                       f"{out.bit_rate // 1000} kb/s; export to a .mov or .mkv file to keep it untouched")
+        elif stream.type == "data" and stream.metadata.get("timecode") == self._video.metadata.get("timecode"):
+            return  # the timecode track, written anew from the video's tag
+        else:
+            where = "" if fmt == "matroska" else "; export to a .mkv file to keep it"
+            self._warn(f"{describe(stream)} is not in the output: {fmt.upper()} cannot hold it{where}")
+            return
+        for tag in ("language", "title"):
+            if tag in stream.metadata:
+                out.metadata[tag] = stream.metadata[tag]
+
+    def copy(self, packet: av.Packet) -> None:
+        """Mux a packet of the source's other streams. It may come after the reader closed its file (export reads
+        ahead), so only the packet's own fields are read, never `packet.stream`, which points into the closed
+        file; one to re-encode is decoded by this writer's own copy of its stream."""
+        index = packet.stream_index
+        if index in self._copied:
+            packet.stream = self._copied[index]
+            self._mux(packet)
+        elif index in self._encoded:
+            decoder, out = self._encoded[index]
+            for frame in decoder.decode(packet):
+                self._encode_audio(frame, out)
+
+    def _encode_audio(self, frame: av.AudioFrame, out: av.stream.Stream) -> None:
+        """Timestamps in samples: the encoder cuts frames of its own size, which in a coarse time base (AVI's
+        one-MP3-frame units) would round two of them to the same time."""
+        if frame.pts is not None:
+            frame.pts = round(frame.pts * frame.time_base * frame.sample_rate)
+        frame.time_base = Fraction(1, frame.sample_rate)
+        self._mux(out.encode(frame))
 
     def write(self, frame: Frame) -> None:
-        if not self._rotation_set:
-            if frame.rotation:
-                self._video.set_display_rotation(frame.rotation)
-            self._rotation_set = True
         if frame._raw is not None:
             context = self._video.codec_context
             out = av.VideoFrame.from_ndarray(frame._raw, format="rgb24").reformat(
@@ -211,27 +337,49 @@ class VideoWriter:
             out = frame.decoded
             out.pict_type = av.video.frame.PictureType.NONE
         out.pts = frame.pts
-        out.time_base = self._video.time_base
+        out.time_base = self._time_base
         self._mux(self._video.encode(out))
 
     def _mux(self, packets) -> None:
         try:
             self._out.mux(packets)
         except (av.FFmpegError, OSError) as exc:
-            raise OutputError(f"{self.target}: writing failed ({getattr(exc, 'strerror', None) or exc}); "
-                              "is the disk full?") from None
+            raise self._failed(exc) from None
+
+    def _failed(self, exc: Exception) -> OutputError:
+        return OutputError(f"{self.target}: writing failed ({getattr(exc, 'strerror', None) or exc}); "
+                           "nothing was written")
+
+    def _flush(self) -> None:
+        self._mux(self._video.encode(None))
+        for decoder, out in self._encoded.values():
+            for frame in decoder.decode(None):
+                self._encode_audio(frame, out)
+            self._mux(out.encode(None))
+
+    def _close_output(self, report: bool) -> None:
+        """Closing writes MP4's index, so a full disk often shows up only here."""
+        if self._closed or getattr(self, "_out", None) is None:
+            return
+        self._closed = True
+        try:
+            self._out.close()
+        except (av.FFmpegError, OSError) as exc:
+            if report:
+                raise self._failed(exc) from None
 
     def close(self, success: bool) -> None:
         try:
             if success:
-                self._mux(self._video.encode(None))
-            self._out.close()
+                self._flush()
+            self._close_output(report=success)
+        except BaseException:
+            self._close_output(report=False)
+            self._file.discard()
+            raise
         finally:
             self._source.close()
-        if success:
-            os.replace(self.partial, self.target)
-        else:
-            self.partial.unlink(missing_ok=True)
+        (self._file.commit if success else self._file.discard)()
 
     def __enter__(self) -> "VideoWriter":
         return self

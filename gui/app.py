@@ -1,5 +1,6 @@
 """Starting the desktop app: `python main.py [VIDEO]`."""
 import logging
+import signal
 import sys
 import traceback
 
@@ -53,6 +54,17 @@ def _report_unexpected(window):
     return hook
 
 
+def close_on_signals(window) -> None:
+    """SIGTERM (a session logging out, a job runner) and Ctrl+C close the window as its close button does:
+    running work is cancelled, so an export's temp file is removed. Qt's event loop runs no Python while it
+    waits, so a timer wakes the interpreter to notice a signal."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: window.close())
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+
+
 def run_gui(argv: list[str]) -> int:
     from gui.main_window import MainWindow
 
@@ -60,6 +72,7 @@ def run_gui(argv: list[str]) -> int:
     app = create_app(argv)
     window = MainWindow()
     sys.excepthook = _report_unexpected(window)
+    close_on_signals(window)
     window.show()
     videos = [a for a in argv if not a.startswith("-")]
     if videos:

@@ -87,9 +87,10 @@ class ExportDialog(QDialog):
         return spin
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export video", self.output.text(), "MP4 video (*.mp4)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export video", self.output.text(),
+                                              "MP4 video (*.mp4);;QuickTime movie (*.mov);;Matroska video (*.mkv)")
         if path:
-            self.output.setText(path if path.lower().endswith(".mp4") else path + ".mp4")
+            self.output.setText(path if path.lower().endswith((".mp4", ".mov", ".mkv")) else path + ".mp4")
 
     def settings(self) -> ExportSettings:
         return replace(self._settings, style=self.style_box.currentText(), shape=self.shape.currentText(),

@@ -267,10 +267,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("folders/export", str(output.parent))
         self.session.start_export(self.export_dialog.settings(), output)
 
-    def _exported(self, output: Path) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "Export finished", f"Saved {output.name}",
-                          QMessageBox.StandardButton.Close, self)
-        box.setInformativeText(str(output.parent))
+    def _exported(self, result) -> None:
+        """The same warnings the command line prints (a track re-encoded, a stream left out, a short source)."""
+        output = result.path
+        icon = QMessageBox.Icon.Warning if result.warnings else QMessageBox.Icon.Information
+        box = QMessageBox(icon, "Export finished", f"Saved {output.name}", QMessageBox.StandardButton.Close, self)
+        box.setInformativeText("\n\n".join([*result.warnings, str(output.parent)]))
         folder = box.addButton("Open Folder", QMessageBox.ButtonRole.ActionRole)
         folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(output.parent))))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

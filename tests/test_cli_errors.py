@@ -1,5 +1,6 @@
 """Bad input gets a one-line message, a non-zero exit and no output file."""
 import os
+import time
 
 import pytest
 
@@ -117,3 +118,76 @@ def test_help_lists_commands():
     assert done.returncode == 0
     for command in ("anonymize", "analyze", "export"):
         assert command in done.stdout
+
+
+def _usage_error(*args: str) -> str:
+    done = cli(*args)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("limelight: error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (("anonymise", "x.mp4", "-o", "y.mp4"), "did you mean 'anonymize'"),
+    (("batch", "folder"), "commands: anonymize, analyze, export"),
+    (("anonymize", CLIP, "-o", "y.mp4", "--preset", "superfastt"), "did you mean superfast"),
+    (("anonymize", CLIP, "-o", "y.mp4", "--crf", "99"), "--crf: 99 is out of range"),
+    (("anonymize", CLIP, "-o", "y.mp4", "--prest", "fast"), "did you mean --preset"),
+    (("anonymize", CLIP, "-o", "y.mp4", "--stride", "0"), "--stride: 0 is out of range"),
+    (("anonymize", CLIP, "-o", "y.mp4", "--padding", "0.5"), "--padding: 0.5 is out of range"),
+    (("export", "p.json", "-o", "y.mp4", "--blur", "gausian"), "did you mean gaussian"),
+    (("anonymize", CLIP), "required: -o/--output"),
+])
+def test_every_option_and_command_is_checked_before_any_work(args, says):
+    """A mistyped command used to open the GUI (and abort without a display); now it is a usage error."""
+    assert says in _usage_error(*args)
+
+
+@pytest.mark.parametrize("field, value, names", [
+    ("box", [1.0, 2.0, 3.0], "tracks[0].boxes[1] should be 4 values"),
+    ("start", "12", "tracks[0].start should be a whole number"),
+    ("crf", 99, "export.crf 99"),
+])
+def test_a_damaged_project_field_is_named(tmp_path, field, value, names):
+    import json
+
+    from engine import project
+    from engine.track import Track
+
+    info = project.Source(path=str(CLIP), fingerprint=project.fingerprint(CLIP), width=640, height=360,
+                          rotation=0, fps=29.97, frame_count=275)
+    proj = project.Project(source=info, tracks=[Track(id=1, start=3, boxes=[(1, 2, 30, 40)] * 2, scores=[1, 1])])
+    data = project.to_dict(proj)
+    if field == "box":
+        data["tracks"][0]["boxes"][1] = value
+    elif field == "start":
+        data["tracks"][0]["start"] = value
+    else:
+        data["export"]["crf"] = value
+    path = tmp_path / "damaged.limelight.json"
+    path.write_text(json.dumps(data))
+    _fails(tmp_path, "export", path, code=6, says=names)
+
+
+def test_project_location_is_checked_before_analysis():
+    """/proc takes no new files; the refusal comes before minutes of analysis, so quickly."""
+    started = time.monotonic()
+    done = cli("analyze", CLIP, "-p", "/proc/clip.limelight.json")
+    assert done.returncode == 4 and "cannot write" in done.stderr, done.stderr
+    assert time.monotonic() - started < 30
+
+
+def test_warnings_are_one_line_each_on_stderr(tmp_path):
+    """A PCM track cannot be copied into MP4: the export says so, and still succeeds."""
+    from engine import project
+    from tests.test_containers import CASES, make, project_for
+
+    source = tmp_path / "camera.avi"
+    make(CASES["avi-mjpeg-pcm"], source)
+    project.save(project_for(source), tmp_path / "camera.limelight.json")
+    done = cli("export", tmp_path / "camera.limelight.json", "-o", tmp_path / "out.mp4")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("limelight: warning: audio stream #1 (pcm_s16le) cannot be copied into MP4: "
+                                  "re-encoded as AAC"), done.stderr
+    assert done.stderr.count("\n") == 1

@@ -44,7 +44,7 @@ def test_rotated_phone_video_keeps_rotation_and_blurs_the_right_place(tmp_path):
 def test_plain_copy_is_frame_exact(tmp_path):
     output = tmp_path / "copy.mp4"
     with video.VideoWriter(CLIP, output) as writer:
-        for frame in video.read_frames(CLIP, audio_sink=writer.copy_audio):
+        for frame in video.read_frames(CLIP, packet_sink=writer.copy):
             writer.write(frame)
     assert [f.time for f in frames(output)] == [f.time for f in frames(CLIP)]
     assert not list(tmp_path.glob(".*partial*"))
@@ -54,7 +54,7 @@ def test_audio_packets_are_copied_after_their_container_is_closed(tmp_path):
     """Export demuxes on a read-ahead thread, so the last audio packets reach the writer after the reader has
     closed the file they came from; the writer must not look at their (freed) source stream."""
     packets = []
-    pictures = list(video.read_frames(CLIP, audio_sink=packets.append))
+    pictures = list(video.read_frames(CLIP, packet_sink=packets.append))
     del pictures
     churn = [np.ones(64, np.uint8) for _ in range(20000)]  # reuses the memory the closed file freed
     output = tmp_path / "audio.mp4"
@@ -62,6 +62,6 @@ def test_audio_packets_are_copied_after_their_container_is_closed(tmp_path):
         for frame in video.read_frames(CLIP):
             writer.write(frame)
         for packet in packets:
-            writer.copy_audio(packet)
+            writer.copy(packet)
     del churn
     assert audio_packets(output) == audio_packets(CLIP)

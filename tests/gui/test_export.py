@@ -77,3 +77,44 @@ def test_the_dialog_refuses_an_output_it_cannot_write(opened, tmp_path):
     dialog.accept()
     assert not dialog.isVisible(), "pressing Export again replaces it"
     assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_export_warnings_are_shown_as_the_command_line_prints_them(window, qtbot, tmp_path):
+    """A camera AVI with PCM audio: MP4 gets the track as AAC, and the finished dialog says so."""
+    from engine import project
+    from tests.test_containers import CASES, make, project_for
+
+    source = tmp_path / "camera.avi"
+    make(CASES["avi-mjpeg-pcm"], source)
+    project.save(project_for(source), tmp_path / "camera.limelight.json")
+    window.session.open_path(tmp_path / "camera.limelight.json")
+    qtbot.waitUntil(lambda: window.document.project is not None and not window.session.tasks, timeout=60_000)
+    output = tmp_path / "camera_anonymised.mp4"
+    window.session.start_export(window.document.project.export, output)
+    qtbot.waitUntil(lambda: not window.session.tasks and bool(visible_boxes(window)), timeout=120_000)
+    finished = [box for box in visible_boxes(window) if box.windowTitle() == "Export finished"]
+    assert finished and "re-encoded as AAC" in finished[0].informativeText()
+    assert "(pcm_s16le)" in finished[0].informativeText() and output.is_file()
+
+
+def test_sigterm_during_export_closes_the_window_and_removes_the_temp_file(opened, qtbot, tmp_path):
+    import os
+    import signal
+
+    from engine.outfile import LEFTOVER
+    from gui.app import close_on_signals
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        close_on_signals(opened)
+        folder = tmp_path / "out"
+        folder.mkdir()
+        opened.session.start_export(opened.document.project.export, folder / "out.mp4")
+        qtbot.waitUntil(lambda: any(LEFTOVER.match(p.name) and p.stat().st_size for p in folder.iterdir()),
+                        timeout=120_000)
+        os.kill(os.getpid(), signal.SIGTERM)
+        qtbot.waitUntil(lambda: not opened.isVisible(), timeout=60_000)
+        assert list(folder.iterdir()) == []
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
