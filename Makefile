@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_INPUT ?= ../shared/data/hamilton/short_hamilton_clip.mp4
 DEMO_KNOWN ?= ../shared/data/hamilton/lin-manuel-miranda.png
 
-.PHONY: setup demo test bench gui package clean
+.PHONY: setup demo lint test bench gui package clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ setup: $(STAMP)
 demo: setup
 	mkdir -p out
 	$(PY) main.py anonymize $(DEMO_INPUT) -o out/demo_anonymized.mp4 --known-faces $(DEMO_KNOWN)
+
+# Settings in pyproject.toml: style and imports (ruff), types (mypy), the layers gui > engine > models and no Qt
+# below gui (import-linter).
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-logo
 
 test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -ra tests

@@ -1,11 +1,10 @@
 """Errors a user can act on. The CLI prints their message on one line and the GUI shows it in a dialog,
-so the message itself must say what went wrong and what to do, without a traceback."""
+so the message itself must say what went wrong and what to do, without a traceback. The base class and the
+missing-model error are defined in `models.errors`, so the model loaders can raise them without importing the
+engine."""
+from models.errors import MissingModelError, UserError
 
-
-class UserError(Exception):
-    """A problem with the input, the output or the installation, not a bug in LimeLight."""
-
-    exit_code = 2
+__all__ = ["UserError", "InputError", "OutputError", "MissingModelError", "ProjectFileError", "Cancelled"]
 
 
 class InputError(UserError):
@@ -14,15 +13,6 @@ class InputError(UserError):
 
 class OutputError(UserError):
     exit_code = 4
-
-
-class MissingModelError(UserError):
-    exit_code = 5
-
-    def __init__(self, what: str, package: str):
-        super().__init__(f"{what} is not available: install the Python package '{package}' "
-                         f"(pip install -r requirements.txt)")
-        self.package = package
 
 
 class ProjectFileError(UserError):

@@ -14,7 +14,7 @@ from engine.errors import OutputError
 try:
     import fcntl
 except ImportError:  # Windows: no leftover detection or second-writer check, the temp file is still unique
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 SUFFIX = ".limelight-partial"
 LOCK_SUFFIX = ".limelight-lock"
@@ -34,7 +34,7 @@ def _lock(fd: int) -> bool:
 
 def clean_leftovers(folder: Path) -> list[Path]:
     """Delete temp and lock files that no running export holds: what a killed (SIGKILL, power cut) run left behind."""
-    removed = []
+    removed: list[Path] = []
     if fcntl is None:
         return removed
     try:
@@ -66,11 +66,12 @@ class OutputFile:
         self._lock_fd = self._claim_target()
         self.partial = folder / f".{self.target.name}.{secrets.token_hex(6)}{SUFFIX}"
         try:
-            self._partial_fd = os.open(self.partial, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
+            fd = os.open(self.partial, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
         except OSError as exc:
             self._release()
             raise OutputError(f"{self.target}: cannot write in {folder} ({exc.strerror})") from None
-        _lock(self._partial_fd)
+        self._partial_fd: int | None = fd
+        _lock(fd)
 
     def _claim_target(self) -> int | None:
         while True:
@@ -103,8 +104,9 @@ class OutputFile:
         self._release()
 
     def _release(self) -> None:
-        if getattr(self, "_partial_fd", None) is not None:
-            os.close(self._partial_fd)
+        fd = getattr(self, "_partial_fd", None)  # unset when the temp file could not be created
+        if fd is not None:
+            os.close(fd)
             self._partial_fd = None
         if self._lock_fd is not None:
             self._lock_path.unlink(missing_ok=True)

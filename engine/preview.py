@@ -85,8 +85,11 @@ class FrameSource:
         self._next = -1
 
     def _decode(self) -> Iterator[tuple[int, np.ndarray]]:
+        assert self._decoder is not None, "_seek first"
         try:
             for decoded in self._decoder:
+                if decoded.pts is None:  # not in the index either, which lists only timed packets
+                    continue
                 position = bisect.bisect_left(self._pts, decoded.pts)
                 if position == len(self._pts) or self._pts[position] != decoded.pts:
                     continue

@@ -168,6 +168,7 @@ def save(project: Project, path: str | os.PathLike) -> None:
     """Write atomically: the previous file stays intact until the new one is complete on disk."""
     path = Path(path)
     text = json.dumps(to_dict(project), separators=(",", ":"))
+    partial = None
     try:
         fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent or ".")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -176,7 +177,7 @@ def save(project: Project, path: str | os.PathLike) -> None:
             os.fsync(f.fileno())
         os.replace(partial, path)
     except OSError as exc:
-        if "partial" in locals():
+        if partial is not None:
             Path(partial).unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot save the project ({exc.strerror})") from None
 

@@ -23,7 +23,6 @@ class VideoInfo:
     frame_count: int
     duration: float
     has_audio: bool
-    codec: str
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -73,8 +72,8 @@ class Frame:
     def planes(self) -> list[np.ndarray]:
         """Writable Y, U, V views into the decoded picture."""
         self.decoded.make_writable()
-        return [np.frombuffer(p, np.uint8)[:p.line_size * p.height].reshape(p.height, p.line_size)[:, :p.width]
-                for p in self.decoded.planes]
+        return [np.frombuffer(memoryview(p), np.uint8)[:p.line_size * p.height]
+                .reshape(p.height, p.line_size)[:, :p.width] for p in self.decoded.planes]
 
 
 def display(raw: np.ndarray, rotation: int) -> np.ndarray:
@@ -119,8 +118,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
             container.duration / av.time_base if container.duration else 0.0)
         frames = stream.frames or int(round(duration * float(rate)))
         return VideoInfo(width=first.width, height=first.height, rotation=rotation_of(first), fps=float(rate),
-                         frame_count=max(frames, 1), duration=duration, has_audio=bool(container.streams.audio),
-                         codec=stream.codec_context.name)
+                         frame_count=max(frames, 1), duration=duration, has_audio=bool(container.streams.audio))
 
 
 def read_frames(path: str | os.PathLike, packet_sink: Callable[[av.Packet], None] | None = None,
@@ -138,6 +136,7 @@ def read_frames(path: str | os.PathLike, packet_sink: Callable[[av.Packet], None
             for packet in container.demux(*streams):
                 if packet.stream.index != video.index:  # flush packets all say stream_index 0
                     if packet.dts is not None:
+                        assert packet_sink is not None  # only then are other streams demuxed
                         packet_sink(packet)
                     continue
                 if packet.pts is not None:
@@ -162,13 +161,6 @@ def timecode(seconds: float) -> str:
     return f"{int(minutes // 60)}:{int(minutes % 60):02d}:{seconds:06.3f}"
 
 
-def read_frame(path: str | os.PathLike, index: int) -> Frame:
-    """One frame by index, for previews; decodes from the start, so callers cache."""
-    for frame in read_frames(path, start=index):
-        return frame
-    raise InputError(f"{path}: has no frame {index}")
-
-
 # Output container by the output's suffix; any other name is written as MP4, what editors expect.
 CONTAINERS = {".mov": "mov", ".mkv": "matroska"}
 # Audio and subtitle codecs editing apps read from MP4. FFmpeg also writes PCM and Vorbis into MP4, which most of
@@ -186,7 +178,7 @@ def container_format(target: str | os.PathLike) -> str:
 def display_matrix(frame: av.VideoFrame) -> list[int] | None:
     """The frame's whole display matrix (rotation and mirroring), not just the angle `rotation_of` reads."""
     try:
-        data = frame.side_data["DISPLAYMATRIX"]
+        data = frame.side_data["DISPLAYMATRIX"]  # type: ignore[typeddict-item]  # PyAV's stub lists one key
     except KeyError:
         return None
     return np.frombuffer(bytes(data), np.int32).tolist()
@@ -250,7 +242,6 @@ class VideoWriter:
         try:
             self._out = av.open(str(self._file.partial), "w", format=fmt)
         except (av.FFmpegError, OSError) as exc:
-            self._out = None
             raise OutputError(f"{self.target}: cannot write here ({getattr(exc, 'strerror', None) or exc})") from None
         rate = src_video.average_rate or src_video.guessed_rate or Fraction(25)
         self._video = self._out.add_stream("libx264", rate=rate)
@@ -272,7 +263,7 @@ class VideoWriter:
         if matrix:
             self._video.set_display_matrix(matrix)
         self._copied: dict[int, av.stream.Stream] = {}
-        self._encoded: dict[int, tuple[av.CodecContext, av.stream.Stream]] = {}
+        self._encoded: dict[int, tuple[av.AudioCodecContext, av.AudioStream]] = {}
         for stream in self._source.streams:
             if stream.index != src_video.index and (keep_audio or stream.type != "audio"):
                 self._add(stream, fmt)
@@ -288,7 +279,7 @@ class VideoWriter:
         if holds and stream.type in ("audio", "subtitle"):
             out = self._out.add_stream_from_template(stream)
             self._copied[stream.index] = out
-        elif stream.type == "audio":
+        elif isinstance(stream, av.AudioStream):
             layout = stream.codec_context.layout
             channels = layout.nb_channels or 2
             name = NAMED_LAYOUTS.get(channels, "stereo") if layout.name.endswith("channels") else layout.name
@@ -320,10 +311,11 @@ class VideoWriter:
             for frame in decoder.decode(packet):
                 self._encode_audio(frame, out)
 
-    def _encode_audio(self, frame: av.AudioFrame, out: av.stream.Stream) -> None:
+    def _encode_audio(self, frame: av.AudioFrame, out: av.AudioStream) -> None:
         """Timestamps in samples: the encoder cuts frames of its own size, which in a coarse time base (AVI's
         one-MP3-frame units) would round two of them to the same time."""
         if frame.pts is not None:
+            assert frame.time_base is not None, "a decoder's frames carry its time base"
             frame.pts = round(frame.pts * frame.time_base * frame.sample_rate)
         frame.time_base = Fraction(1, frame.sample_rate)
         self._mux(out.encode(frame))

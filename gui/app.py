@@ -3,6 +3,7 @@ import logging
 import signal
 import sys
 import traceback
+from typing import cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QPalette
@@ -35,7 +36,7 @@ def apply_theme(app: QApplication) -> None:
 
 
 def create_app(argv: list[str]) -> QApplication:
-    app = QApplication.instance() or QApplication(["limelight", *argv])
+    app = cast(QApplication, QApplication.instance()) or QApplication(["limelight", *argv])
     app.setApplicationName("LimeLight")
     app.setOrganizationName("LimeLight")
     app.setDesktopFileName("limelight")

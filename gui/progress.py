@@ -30,7 +30,7 @@ class TaskRow(QWidget):
         layout.setContentsMargins(6, 0, 6, 0)
         for widget in (self.label, self.bar, self.remaining, self.cancel):
             layout.addWidget(widget)
-        self._stage = (None, 0.0, 0)
+        self._stage: tuple[str | None, float, int] = (None, 0.0, 0)
         task.progress.connect(self.show_progress)
 
     def show_progress(self, stage: str, done: int, total: int) -> None:

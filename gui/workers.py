@@ -26,7 +26,7 @@ class _Worker(QObject):
     def __init__(self, work: Callable[[Job], object]):
         super().__init__()
         self._work = work
-        self._last = (None, 0.0)
+        self._last: tuple[str | None, float] = (None, 0.0)
         self.job = Job(on_progress=self._report)
 
     def _report(self, stage: str, done: int, total: int) -> None:

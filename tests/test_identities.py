@@ -15,7 +15,7 @@ def known():
 
 
 def _frame_embedding(index, box):
-    return identities.embed(video.read_frame(CLIP, index).image, box)
+    return identities.embed(next(video.read_frames(CLIP, start=index)).image, box)
 
 
 def test_performer_in_the_clip_matches_his_photo_only(known):

@@ -18,7 +18,8 @@ class Detection:
 
     def scaled(self, factor: float) -> "Detection":
         points = None if self.landmarks is None else tuple((x * factor, y * factor) for x, y in self.landmarks)
-        return Detection(tuple(v * factor for v in self.box), self.score, points)
+        x0, y0, x1, y1 = self.box
+        return Detection((x0 * factor, y0 * factor, x1 * factor, y1 * factor), self.score, points)
 
 
 class Detector:
