@@ -181,7 +181,7 @@ def test_project_location_is_checked_before_analysis():
 def test_warnings_are_one_line_each_on_stderr(tmp_path):
     """A PCM track cannot be copied into MP4: the export says so, and still succeeds."""
     from engine import project
-    from tests.test_containers import CASES, make, project_for
+    from tests.sources import CASES, make, project_for
 
     source = tmp_path / "camera.avi"
     make(CASES["avi-mjpeg-pcm"], source)

@@ -27,7 +27,7 @@ def test_default_detector_finds_both_faces_with_landmarks(stills):
     assert len(found) == 2
     truth = np.array([(234, 24, 386, 224), (787, 42, 945, 257)], float)
     overlap = iou_matrix(np.array([d.box for d in found]), truth)
-    assert sorted(overlap.max(axis=0)) > [0.6, 0.6]
+    assert overlap.max(axis=0).min() > 0.6, f"each true face is found: best overlaps {overlap.max(axis=0)}"
     for face in found:
         assert len(face.landmarks) == 5
         x0, y0, x1, y1 = face.box

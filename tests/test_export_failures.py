@@ -16,7 +16,7 @@ from engine.errors import InputError, OutputError
 from engine.export import export
 from engine.outfile import LEFTOVER
 from tests.helpers import CLIP, ROOT, cli
-from tests.test_containers import CASES, make, project_for
+from tests.sources import CASES, make, project_for
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox
 DATA = Path(__file__).resolve().parents[2].parent / "shared/data/hamilton"
 CLIP = DATA / "short_hamilton_clip.mp4"
 PHOTO = DATA / "lin-manuel-miranda.png"
-SHOTS = Path("/tmp/limelight-shots")
+CLOSE_UP = 150
 LIVE_FRAMES_FOR_SHOT = 60
 
 
@@ -38,6 +38,14 @@ def wait_for(condition, timeout: float = 120.0, what: str = "condition") -> None
 
 def visible_boxes(window) -> list[QMessageBox]:
     return [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+
+
+def biggest_face(window, frame: int = CLOSE_UP):
+    """The frame and track of the largest face there; at frame 150, the performer's close-up."""
+    def size(track):
+        box = track.box_at(frame)
+        return (box[2] - box[0]) * (box[3] - box[1])
+    return frame, max((t for t in window.document.project.tracks if t.box_at(frame) and not t.manual), key=size)
 
 
 def make_window(folder: Path, size: tuple[int, int] | None = (1440, 900)):

@@ -1,11 +1,9 @@
 """Opening the clip analyses it in the background while the window stays usable (see conftest.gui_analysis)."""
-import shutil
-
 import numpy as np
 
 from engine import project
 from gui.style import ACTION_COLOURS, DETECTION_COLOUR
-from tests.gui.conftest import SHOTS, image_array
+from tests.gui.conftest import image_array
 
 
 def _pixels_near(image: np.ndarray, colour, tolerance: int = 12) -> int:
@@ -33,10 +31,7 @@ def test_analysis_is_saved_and_shown_as_people_and_lanes(gui_analysis):
 
 
 def test_screenshots_during_and_after_analysis(gui_analysis):
-    during, after = gui_analysis.folder / "during_analysis.png", gui_analysis.folder / "after_analysis.png"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for shot in (during, after):
-        shutil.copy(shot, SHOTS / shot.name)
+    """The shots stay in pytest's temporary folder (`analysis0/` under its base temp) for a person to look at."""
     during_pixels, after_pixels = image_array(gui_analysis.during), image_array(gui_analysis.after)
     assert during_pixels.shape == after_pixels.shape == (900, 1440, 3)
     assert _pixels_near(during_pixels, DETECTION_COLOUR) > 50, "faces found so far are outlined"

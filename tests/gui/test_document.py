@@ -2,6 +2,9 @@
 and where project files are kept."""
 import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +14,7 @@ from engine.video import probe
 from gui import storage
 from gui.document import Document
 from tests.gui.conftest import CLIP
+from tests.helpers import ROOT
 
 
 @pytest.fixture
@@ -104,12 +108,38 @@ def test_projects_go_beside_the_video_when_the_folder_is_writable(tmp_path):
     store = tmp_path / "store"
     assert storage.place(video, fingerprint, store) == project.default_path(video)
     assert storage.place(video, fingerprint, store, beside=False).parent == store
+
+
+def test_a_folder_without_write_bits_is_read_only_even_to_root(tmp_path):
+    """Root could write there, but whoever removed every write bit (CI's copy of ../shared, say) meant no."""
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    video = folder / "clip.mp4"
+    store = tmp_path / "store"
     folder.chmod(0o555)
     try:
-        assert storage.place(video, fingerprint, store).parent == store, "read-only, even to root"
+        assert storage.place(video, "sha256:0", store).parent == store
     finally:
         folder.chmod(0o755)
-    assert storage.place(CLIP, fingerprint, store).parent == store, "../shared is read-only"
+    assert not list(folder.iterdir()), "the probe left nothing behind"
+
+
+def test_a_read_only_file_system_sends_projects_to_the_store(tmp_path):
+    """A camera card or a read-only share keeps its write bits; only trying to write tells. The folder is a
+    read-only tmpfs mounted in a private user and mount namespace, so no privilege is needed."""
+    if not shutil.which("unshare") or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
+        pytest.skip("no unprivileged mount namespaces here (unshare -rm) to mount a read-only folder")
+    card, store = tmp_path / "card", tmp_path / "store"
+    card.mkdir()
+    probe = ("import sys; from pathlib import Path; from gui import storage; "
+             "print(storage.place(Path(sys.argv[1]) / 'clip.mp4', 'sha256:0', Path(sys.argv[2])))")
+    script = 'mount -t tmpfs -o ro,mode=777 tmpfs "$1" || exit 1; touch "$1/x" 2>/dev/null && exit 9; ' \
+             'exec "$2" -c "$3" "$1" "$4"'
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", card, sys.executable, probe, store],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode != 9, "the mount is writable: the test proves nothing"
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).parent == store
 
 
 def test_a_saved_project_is_found_by_fingerprint_and_follows_a_renamed_video(gui_analysis, tmp_path):

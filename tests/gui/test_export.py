@@ -5,8 +5,7 @@ from PySide6.QtWidgets import QDialog
 
 from engine import video
 from engine.project import BLUR, KEEP
-from tests.gui.conftest import CLIP, visible_boxes
-from tests.gui.test_main_window import CLOSE_UP, biggest_face
+from tests.gui.conftest import CLIP, CLOSE_UP, biggest_face, visible_boxes
 
 
 def _regions(path, wanted: dict[int, tuple]) -> dict[int, np.ndarray]:
@@ -82,7 +81,7 @@ def test_the_dialog_refuses_an_output_it_cannot_write(opened, tmp_path):
 def test_export_warnings_are_shown_as_the_command_line_prints_them(window, qtbot, tmp_path):
     """A camera AVI with PCM audio: MP4 gets the track as AAC, and the finished dialog says so."""
     from engine import project
-    from tests.test_containers import CASES, make, project_for
+    from tests.sources import CASES, make, project_for
 
     source = tmp_path / "camera.avi"
     make(CASES["avi-mjpeg-pcm"], source)

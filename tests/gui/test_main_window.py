@@ -9,20 +9,9 @@ from engine import project
 from engine.project import BLUR, IGNORE, KEEP
 from gui.face_menu import face_menu
 from gui.timeline import LANE_HEIGHT
-from tests.gui.conftest import CLIP, make_window, visible_boxes
+from tests.gui.conftest import CLIP, biggest_face, make_window, visible_boxes
 
 SHORTCUT_TIMEOUT = 5_000
-
-
-CLOSE_UP = 150
-
-
-def biggest_face(window, frame: int = CLOSE_UP) -> tuple[int, project.Track]:
-    """The frame and track of the largest face there; at frame 150, the performer's close-up."""
-    def size(track):
-        box = track.box_at(frame)
-        return (box[2] - box[0]) * (box[3] - box[1])
-    return frame, max((t for t in window.document.project.tracks if t.box_at(frame) and not t.manual), key=size)
 
 
 def click_point(window, box) -> QPoint:
@@ -218,7 +207,8 @@ def test_reopening_restores_decisions_without_analysing(opened, qtbot, tmp_path)
     again.session.open_path(path)
     assert again.session.analysis is None
     assert again.document.project.identity(track.identity).decision == KEEP
-    assert str(path) != str(CLIP) and again.recent_files()[0] == str(CLIP.resolve())
+    assert path.name.endswith(project.SUFFIX), "reopened through its project file"
+    assert again.recent_files()[0] == str(CLIP.resolve()), "the video is remembered, not its project file"
 
 
 def test_the_per_user_store_is_found_again_by_fingerprint(window, gui_analysis, footage):
