@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_INPUT ?= ../shared/data/hamilton/short_hamilton_clip.mp4
 DEMO_KNOWN ?= ../shared/data/hamilton/lin-manuel-miranda.png
 
-.PHONY: setup demo lint test bench gui package clean
+.PHONY: setup demo test bench gui package clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,7 @@ demo: setup
 
 # Settings in pyproject.toml: style and imports (ruff), types (mypy), the layers gui > engine > models and no Qt
 # below gui (import-linter).
+.PHONY: lint
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy

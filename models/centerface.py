@@ -11,10 +11,13 @@ import os
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from models.errors import MissingModelError
 from models.tensorflow import tensorflow
 
 ONNX_SHA256 = "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"
+OUTPUTS = ("heatmap", "scale", "offset", "landmarks")
 
 
 def onnx_path() -> Path:
@@ -115,3 +118,8 @@ def tflite_model() -> bytes:
     partial.write_bytes(data)
     os.replace(partial, path)
     return data
+
+
+def preprocess(rgb: np.ndarray) -> np.ndarray:
+    """CenterFace takes raw 0..255 RGB, no normalisation."""
+    return rgb.astype(np.float32)[None]
