@@ -3,7 +3,7 @@ import argparse
 import sys
 from pathlib import Path
 
-COMMANDS = ("anonymize", "analyze", "export")
+COMMANDS = ("anonymize", "analyze", "export", "batch")
 
 
 def _progress_bar():
@@ -68,6 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("-o", "--output", required=True)
     rendering(p)
+    p = sub.add_parser("batch", help="anonymize many videos and photos (files or folders) into one folder")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="videos, photos or folders (searched recursively)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
+                   help="folder for the outputs, mirroring the inputs' folders, and the batch summary")
+    p.add_argument("--workers", type=int, help="files at a time on this machine (default: by cores and memory)")
+    p.add_argument("--ray", metavar="ADDRESS", help="run on an existing Ray cluster (needs the 'ray' package)")
+    detection(p)
+    rendering(p)
     return parser
 
 
@@ -92,6 +100,10 @@ def run(args) -> int:
     from engine import analyze, export, identities, project, stills
     from engine.job import Job
 
+    if args.command == "batch":
+        from engine import batch
+
+        return batch.command(args, _detector_settings(args), _export_settings(args, project.ExportSettings()))
     job = Job(on_progress=_progress_bar())
     if args.command == "export":
         proj = project.load(args.project)
