@@ -308,7 +308,7 @@ def run(tasks: list[Task], settings: Settings, summary: Summary, backend, progre
         _wind_down(backend, summary, on_result)
         for task in todo:
             if task.output not in summary.results:
-                summary.add(Result(file=task.name, output=task.output, status=CANCELLED, frames=task.frames))
+                summary.add(Result(file=task.name, output=task.output, status=CANCELLED))
         raise
     finally:
         backend.close()

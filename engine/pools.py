@@ -8,7 +8,9 @@ import queue
 import signal
 import threading
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from engine import batch
@@ -59,7 +61,11 @@ def _work(task: batch.Task) -> batch.Result:
 
 class LocalPool:
     """Processes on this machine. Spawned, not forked: the parent already runs threads (progress, the queue
-    feeder), and a forked copy of a thread's lock can deadlock."""
+    feeder), and a forked copy of a thread's lock can deadlock.
+
+    Jobs are handed out one per free worker, never queued ahead, so when a worker dies (out of memory, a crash
+    in a decoder) the jobs that were running are exactly the pool's outstanding ones. The pool is restarted and
+    those jobs are run again one at a time: the one that kills its worker alone is reported failed."""
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -67,14 +73,12 @@ class LocalPool:
         self._executor = None
 
     def start(self, tasks, settings, progress) -> None:
-        if not tasks:
-            return
         context = multiprocessing.get_context("spawn")
         self._messages, self._cancel = context.Queue(), context.Event()
         threads = max(1, (os.cpu_count() or 1) // self.workers)
-        self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
-                                             initargs=(settings, self._messages, self._cancel, threads))
-        self._futures = {self._executor.submit(_work, task): task for task in tasks}
+        self._new_pool = lambda: ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                                     initargs=(settings, self._messages, self._cancel, threads))
+        self._waiting, self._suspects = deque(tasks), deque()
         self._relay = threading.Thread(target=self._forward, args=(progress,), name="batch-progress", daemon=True)
         self._relay.start()
 
@@ -83,36 +87,58 @@ class LocalPool:
             if progress:
                 progress(*message)
 
+    def _fill(self) -> None:
+        source, limit = (self._suspects, 1) if self._suspects else (self._waiting, self.workers)
+        while source and len(self._futures) < limit and not self._cancel.is_set():
+            self._executor = self._executor or self._new_pool()
+            task = source.popleft()
+            self._futures[self._executor.submit(_work, task)] = task
+
     def results(self):
+        self._fill()
         while self._futures:
             done, _ = wait(list(self._futures), return_when=FIRST_COMPLETED)
-            for future in done:
-                task = self._futures.pop(future)
-                yield _outcome(task, future.result, (CancelledError,),
-                               "the worker process died on this file (out of memory, or a crash in a decoder)")
+            broken = {f for f in done if not f.cancelled() and isinstance(f.exception(), BrokenProcessPool)}
+            for future in done - broken:
+                yield _outcome(self._futures.pop(future), future.result, (CancelledError,), "the worker failed")
+            if broken:
+                yield from self._restart()
+            self._fill()
+
+    def _restart(self):
+        """After a worker died: every outstanding job is a suspect, unless it was the only one."""
+        running = list(self._futures.values())
+        self._futures.clear()
+        self._executor.shutdown(wait=True)
+        self._executor = None
+        if len(running) == 1:
+            yield batch.Result(file=running[0].name, output=running[0].output, status=batch.FAILED,
+                               error="the worker process died on this file (out of memory, or a crash in a "
+                                     "decoder)")
+        else:
+            self._suspects.extend(running)
 
     def cancel(self) -> None:
-        if self._executor:
-            self._cancel.set()
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._cancel.set()
 
     def close(self) -> None:
         if self._executor:
             self._executor.shutdown(wait=True, cancel_futures=True)
-            self._messages.put(None)
-            self._relay.join()
             self._executor = None
+        self._messages.put(None)
+        self._relay.join()
 
 
-def _outcome(task: batch.Task, get, cancelled: tuple, died: str) -> batch.Result:
+def _outcome(task: batch.Task, get, cancelled: tuple, failure: str) -> batch.Result:
     """A job's result, or one that says what happened to it when it never returned one."""
     try:
         return get()
     except cancelled:
-        return batch.Result(file=task.name, output=task.output, status=batch.CANCELLED, frames=task.frames)
+        return batch.Result(file=task.name, output=task.output, status=batch.CANCELLED)
     except Exception as exc:
-        return batch.Result(file=task.name, output=task.output, status=batch.FAILED, frames=task.frames,
-                            error=f"{died} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        return batch.Result(file=task.name, output=task.output, status=batch.FAILED,
+                            error=f"{failure} ({type(exc).__name__}: {detail})")
 
 
 def _ray():

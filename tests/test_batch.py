@@ -162,6 +162,30 @@ def test_ctrl_c_leaves_only_whole_outputs(inputs, tmp_path):
     assert {row["status"] for row in summary(out).values()} == {"cancelled"}
 
 
+def test_a_worker_that_dies_costs_only_a_retry(inputs, local_batch, tmp_path):
+    """A worker killed mid-job (as the out-of-memory killer would) breaks the process pool; the jobs it held
+    are run again, one at a time, and the batch still completes."""
+    out = tmp_path / "out"
+    names = ("day1/clip.mp4", "day2/closeup.mov")
+    command = [sys.executable, "main.py", "batch", *(inputs / n for n in names), "-o", out, "--workers", "2",
+               "--known-faces", PERFORMER]
+    running = subprocess.Popen(list(map(str, command)), cwd=Path(__file__).parents[1], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    workers = []
+    while len(workers) < 2 and running.poll() is None:
+        time.sleep(0.1)
+        found = subprocess.run(["pgrep", "-P", str(running.pid), "-f", "spawn_main"], capture_output=True, text=True)
+        workers = found.stdout.split()
+    time.sleep(1)
+    assert running.poll() is None, "finished before the test could kill a worker"
+    os.kill(int(workers[0]), signal.SIGKILL)
+    stdout, stderr = running.communicate(timeout=600)
+    assert running.returncode == 0, stdout + stderr
+    assert {row["status"] for row in summary(out).values()} == {"ok"}
+    for name in names:
+        same_frames(out / OUTPUTS[name], local_batch[0] / OUTPUTS[name])
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
