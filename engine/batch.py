@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterable
 
-from engine import analyze, export, identities, project, stills, video
+from engine import analyze, export, identities, project, stills
 from engine.errors import Cancelled, InputError, OutputError, UserError
 from engine.job import Job
 
@@ -37,11 +37,12 @@ Progress = Callable[[str, str, int, int], None]
 @dataclass(frozen=True)
 class Task:
     """One input and where its output goes; `name` is the input relative to the inputs' common folder, the way
-    the progress lines and the summary show it."""
+    the progress lines and the summary show it. `size` (bytes) weighs the file in the overall progress: the
+    parent never opens an input, so a file that crashes a decoder takes down one worker, not the batch."""
     name: str
     source: str
     output: str
-    frames: int
+    size: int
 
 
 @dataclass
@@ -105,7 +106,7 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike) -> lis
     taken = {o: outputs.count(o) for o in outputs}
     # clip.mov beside clip.mp4 would both become clip.mp4: those keep their whole name, clip.mov.mp4.
     outputs = [o if taken[o] == 1 or n == o else n.with_name(n.name + ".mp4") for n, o in zip(names, outputs)]
-    return [Task(name=str(n), source=str(s), output=str(out_dir / o), frames=_frame_count(s))
+    return [Task(name=str(n), source=str(s), output=str(out_dir / o), size=s.stat().st_size)
             for n, s, o in zip(names, sources, outputs)]
 
 
@@ -114,17 +115,6 @@ def _wanted(path: Path, root: Path, out_dir: Path) -> bool:
     return (path.suffix.lower() in VIDEO_SUFFIXES | stills.SUFFIXES
             and not any(part.startswith(".") for part in relative.parts)
             and out_dir not in path.parents)
-
-
-def _frame_count(path: Path) -> int:
-    """For the overall progress and its time left; a file that cannot be probed counts as one frame and fails
-    properly, with its own message, when its job runs."""
-    if stills.is_image(path):
-        return 1
-    try:
-        return video.probe(path).frame_count
-    except UserError:
-        return 1
 
 
 def run_job(task: Task, settings: Settings, progress: Progress | None = None,
@@ -150,6 +140,8 @@ def run_job(task: Task, settings: Settings, progress: Progress | None = None,
             result.status = CANCELLED
         except UserError as exc:
             result.error = str(exc).removeprefix(f"{task.source}: ")
+        except OSError as exc:  # the input vanished or became unreadable after planning
+            result.error = f"cannot read it ({exc.strerror})"
         except Exception as exc:  # a bug met on one file must not stop the others; the message names it
             result.error = f"internal error: {type(exc).__name__}: {exc}"
     result.warnings = collected.messages

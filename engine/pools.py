@@ -20,13 +20,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def limit_threads(count: int) -> None:
-    """Jobs side by side must not each start a thread per core. The detector sizes its thread pool with
-    os.cpu_count() and the numeric libraries read these variables, so both see this job's share of the cores.
-    The video encoder keeps its own thread count on purpose: x264's output depends on it, and a batch output
-    must be, frame for frame, the file a single `anonymize` run writes."""
+    """Jobs side by side must not each start a thread per core. LiteRT's detector sizes its thread pool with
+    os.cpu_count() when it is created, OpenCV (blur) has its own pool, and libraries loaded from here on
+    (TensorFlow, should the Keras fallback load it) read the variables. The video encoder keeps its own thread
+    count on purpose: x264's output depends on it, and a batch output must be, frame for frame, the file a
+    single `anonymize` run writes."""
+    import cv2
+
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         os.environ[name] = str(count)
     os.cpu_count = lambda: count
+    cv2.setNumThreads(count)
 
 
 class _Throttled:
