@@ -200,20 +200,19 @@ def ray_cluster(tmp_path_factory):
     # Without this, Ray swaps 127.0.0.1 for the machine's network address.
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
     port = _free_port()
-    ray = Path(sys.executable).with_name("ray")
-    head = subprocess.Popen([str(ray), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
-                             "--port", str(port), "--num-cpus", "2", "--include-dashboard", "false",
-                             "--disable-usage-stats", "--ray-client-server-port", str(_free_port()),
-                             "--dashboard-agent-listen-port", str(_free_port())],
-                            env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    log = tmp_path_factory.mktemp("ray") / "start.log"
+    command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block", "--node-ip-address",
+               "127.0.0.1", "--port", port, "--num-cpus", 2, "--include-dashboard", "false", "--disable-usage-stats",
+               "--temp-dir", log.parent, "--ray-client-server-port", _free_port(), "--dashboard-agent-listen-port",
+               _free_port()]
+    with open(log, "w") as sink:  # a file, not a pipe: a full pipe would stall the cluster
+        head = subprocess.Popen(list(map(str, command)), env=env, start_new_session=True, stdout=sink,
+                                stderr=subprocess.STDOUT)
     try:
-        log = []
-        for line in head.stdout:
-            log.append(line)
-            if "Ray runtime started" in line:
-                break
-        assert head.poll() is None, "".join(log)
+        deadline = time.monotonic() + 300
+        while "Ray runtime started" not in log.read_text() and head.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "Ray runtime started" in log.read_text() and head.poll() is None, log.read_text()
         yield f"127.0.0.1:{port}", env
     finally:
         head.terminate()
