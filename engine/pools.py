@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import socket
 import threading
 import time
 from collections import deque
@@ -153,6 +154,19 @@ def _ray():
     return ray
 
 
+def _check_reachable(address: str) -> None:
+    """Ray retries an address that does not answer for ever, printing a warning every few seconds; a plain
+    connection to the same address tells the user at once."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not port.isdigit():
+        return  # "auto" and the like: Ray finds the cluster itself
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise UserError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); is `ray start --head` "
+                        "running there, and is this its address?") from None
+
+
 def _ray_work(task, settings, messages):
     limit_threads(1)
     return batch.run_job(task, settings, _Throttled(messages.put))
@@ -165,6 +179,7 @@ class RayPool:
 
     def __init__(self, address: str):
         self._ray = _ray()
+        _check_reachable(address)
         try:
             self._ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False,
                            runtime_env={"py_modules": [str(ROOT / "engine"), str(ROOT / "models")],

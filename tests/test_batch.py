@@ -246,3 +246,10 @@ def test_ray_missing_is_one_clear_line(tmp_path, inputs):
     done = cli("batch", inputs / "day1/stills", "-o", tmp_path / "out", "--ray", "127.0.0.1:1", env=env)
     assert done.returncode == 5 and "'ray'" in done.stderr, done.stderr
     assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
+
+
+def test_unreachable_ray_cluster_is_one_clear_line(tmp_path, inputs):
+    pytest.importorskip("ray", reason="ray is not installed (the batch scale-out extra in requirements.txt)")
+    done = cli("batch", inputs / "day1/stills", "-o", tmp_path / "out", "--ray", f"127.0.0.1:{_free_port()}")
+    assert done.returncode == 2 and "cannot reach the Ray cluster" in done.stderr, done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
