@@ -321,15 +321,27 @@ def _wind_down(backend, summary: Summary, on_result) -> None:
 
 
 def default_workers(tasks: int) -> int:
-    """One worker per core, fewer if free memory would not hold them (a 1080p job peaks near 1 GiB), never
-    more than there are jobs."""
+    """One worker per core, fewer if available memory would not hold them at 1 GiB each (a 1080p job peaks
+    under 500 MB, see engine.bench; 4K needs more), never more than there are jobs."""
     cores = os.cpu_count() or 1
-    try:
-        free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
-        by_memory = max(1, free // (1 << 30))
-    except (ValueError, OSError, AttributeError):
-        by_memory = cores
+    memory = _available_memory()
+    by_memory = max(1, memory // (1 << 30)) if memory else cores
     return max(1, min(cores, by_memory, tasks))
+
+
+def _available_memory() -> int | None:
+    """Linux's MemAvailable counts the page cache a job can reclaim; 'free' pages alone would not."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def command(args, detector: project.DetectorSettings, export_settings: project.ExportSettings) -> int:
