@@ -42,6 +42,7 @@ gui: setup
 
 bench: setup .venv-deface/.installed
 	PATH="$(CURDIR)/.venv-deface/bin:$$PATH" $(PY) -m engine.bench
+	$(PY) tools/batch_bench.py
 
 package: setup
 	$(PY) packaging/build.py

@@ -5,7 +5,7 @@ import signal
 import sys
 from pathlib import Path
 
-COMMANDS = ("anonymize", "analyze", "export")
+COMMANDS = ("anonymize", "analyze", "export", "batch")
 
 
 class Parser(argparse.ArgumentParser):
@@ -101,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("-o", "--output", required=True)
     rendering(p)
+    p = sub.add_parser("batch", help="anonymize many videos and photos (files or folders) into one folder")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="videos, photos or folders (searched recursively)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
+                   help="folder for the outputs, mirroring the inputs' folders, and the batch summary")
+    p.add_argument("--workers", type=int, help="files at a time on this machine (default: by cores and memory)")
+    p.add_argument("--ray", metavar="ADDRESS", help="run on an existing Ray cluster (needs the 'ray' package)")
+    detection(p)
+    rendering(p)
     return parser
 
 
@@ -140,6 +148,10 @@ def run(args) -> int:
     from engine import analyze, export, identities, project, stills
     from engine.job import Job
 
+    if args.command == "batch":
+        from engine import batch
+
+        return batch.command(args, _detector_settings(args), _export_settings(args, project.ExportSettings()))
     job = Job(on_progress=_progress_bar(), on_warning=_warn)
     if args.command == "export":
         proj = project.load(args.project)
@@ -213,4 +225,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # In the frozen bundle `batch` workers are copies of this executable; this hands them to multiprocessing.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     sys.exit(main())

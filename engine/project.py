@@ -3,13 +3,12 @@ editor made. Both the GUI and the CLI read and write it, and reopening it never 
 import hashlib
 import json
 import os
-import tempfile
 import typing
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 
-from engine import typecheck
-from engine.errors import InputError, OutputError, ProjectFileError
+from engine import atomic, typecheck
+from engine.errors import InputError, ProjectFileError
 from engine.identities import MATCH_STATUSES, Identity, Match
 from engine.track import Track
 
@@ -165,21 +164,7 @@ def from_dict(data: dict, where: str = "project") -> Project:
 
 
 def save(project: Project, path: str | os.PathLike) -> None:
-    """Write atomically: the previous file stays intact until the new one is complete on disk."""
-    path = Path(path)
-    text = json.dumps(to_dict(project), separators=(",", ":"))
-    partial = None
-    try:
-        fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent or ".")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(partial, path)
-    except OSError as exc:
-        if partial is not None:
-            Path(partial).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot save the project ({exc.strerror})") from None
+    atomic.write_bytes(path, json.dumps(to_dict(project), separators=(",", ":")).encode(), "save the project")
 
 
 def load(path: str | os.PathLike) -> Project:

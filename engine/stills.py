@@ -5,6 +5,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from engine import atomic
 from engine.errors import InputError, OutputError
 
 SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
@@ -31,10 +32,4 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray) -> None:
     ok, data = cv2.imencode(suffix, cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR))
     if not ok:
         raise OutputError(f"{path}: cannot encode an image of this type")
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_bytes(data.tobytes())
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write here ({exc.strerror})") from None
+    atomic.write_bytes(path, data.tobytes())

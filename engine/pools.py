@@ -1,0 +1,228 @@
+"""Where batch jobs run: processes on this machine, or tasks on an existing Ray cluster. Both run
+`batch.run_job`, one input per job, and share one small interface: `start(tasks, settings, progress)`, then
+`results()` (callable again after an interruption, for what is still running), `cancel()` and `close()`."""
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import socket
+import threading
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from engine import batch
+from engine.errors import MissingModelError, UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def limit_threads(count: int) -> None:
+    """Jobs side by side must not each start a thread per core. LiteRT's detector sizes its thread pool with
+    os.cpu_count() when it is created, OpenCV (blur) has its own pool, and libraries loaded from here on
+    (TensorFlow, should the Keras fallback load it) read the variables. The video encoder keeps its own thread
+    count on purpose: x264's output depends on it, and a batch output must be, frame for frame, the file a
+    single `anonymize` run writes."""
+    import cv2
+
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
+        os.environ[name] = str(count)
+    os.cpu_count = lambda: count
+    cv2.setNumThreads(count)
+
+
+class _Throttled:
+    """Progress crosses a process boundary, so a job sends each stage's start and end and otherwise at most
+    a few reports a second, not one per frame."""
+
+    def __init__(self, send, interval: float = 0.3):
+        self.send, self.interval = send, interval
+        self.stage: str | None = None
+        self.last = 0.0
+
+    def __call__(self, name: str, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage != self.stage or done >= total or now - self.last >= self.interval:
+            self.stage, self.last = stage, now
+            self.send((name, stage, done, total))
+
+
+_worker: dict = {}
+
+
+def _start_worker(settings, messages, cancel_event, threads: int) -> None:
+    """Ctrl+C reaches the whole process group; the parent alone decides, and tells the jobs through
+    `cancel_event`, so each stops at a frame boundary and removes its partial output."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_threads(threads)
+    _worker.update(settings=settings, progress=_Throttled(messages.put), cancel_event=cancel_event)
+
+
+def _work(task: batch.Task) -> batch.Result:
+    return batch.run_job(task, _worker["settings"], _worker["progress"], _worker["cancel_event"])
+
+
+class LocalPool:
+    """Processes on this machine. Spawned, not forked: the parent already runs threads (progress, the queue
+    feeder), and a forked copy of a thread's lock can deadlock.
+
+    Jobs are handed out one per free worker, never queued ahead, so when a worker dies (out of memory, a crash
+    in a decoder) the jobs that were running are exactly the pool's outstanding ones. The pool is restarted and
+    those jobs are run again one at a time: the one that kills its worker alone is reported failed."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._futures: dict = {}
+        self._executor: ProcessPoolExecutor | None = None
+
+    def start(self, tasks, settings, progress) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._messages, self._cancel = context.Queue(), context.Event()
+        threads = max(1, (os.cpu_count() or 1) // self.workers)
+        self._new_pool = lambda: ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                                     initargs=(settings, self._messages, self._cancel, threads))
+        self._waiting: deque[batch.Task] = deque(tasks)
+        self._suspects: deque[batch.Task] = deque()
+        self._relay = threading.Thread(target=self._forward, args=(progress,), name="batch-progress", daemon=True)
+        self._relay.start()
+
+    def _forward(self, progress) -> None:
+        for message in iter(self._messages.get, None):
+            if progress:
+                progress(*message)
+
+    def _fill(self) -> None:
+        source, limit = (self._suspects, 1) if self._suspects else (self._waiting, self.workers)
+        while source and len(self._futures) < limit and not self._cancel.is_set():
+            if self._executor is None:
+                self._executor = self._new_pool()
+            task = source.popleft()
+            self._futures[self._executor.submit(_work, task)] = task
+
+    def results(self):
+        self._fill()
+        while self._futures:
+            done, _ = wait(list(self._futures), return_when=FIRST_COMPLETED)
+            broken = {f for f in done if not f.cancelled() and isinstance(f.exception(), BrokenProcessPool)}
+            for future in done - broken:
+                yield _outcome(self._futures.pop(future), future.result, (CancelledError,), "the worker failed")
+            if broken:
+                yield from self._restart()
+            self._fill()
+
+    def _restart(self):
+        """After a worker died: every outstanding job is a suspect, unless it was the only one."""
+        running = list(self._futures.values())
+        self._futures.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        self._executor = None
+        if len(running) == 1:
+            yield batch.Result(file=running[0].name, output=running[0].output, status=batch.FAILED,
+                               error="the worker process died on this file (out of memory, or a crash in a "
+                                     "decoder)")
+        else:
+            self._suspects.extend(running)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def close(self) -> None:
+        if self._executor:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        self._messages.put(None)
+        self._relay.join()
+
+
+def _outcome(task: batch.Task, get, cancelled: tuple, failure: str) -> batch.Result:
+    """A job's result, or one that says what happened to it when it never returned one."""
+    try:
+        return get()
+    except cancelled:
+        return batch.Result(file=task.name, output=task.output, status=batch.CANCELLED)
+    except Exception as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        return batch.Result(file=task.name, output=task.output, status=batch.FAILED,
+                            error=f"{failure} ({type(exc).__name__}: {detail})")
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise MissingModelError("Ray, needed for --ray,", "ray") from None
+    return ray
+
+
+def _check_reachable(address: str) -> None:
+    """Ray retries an address that does not answer for ever, printing a warning every few seconds; a plain
+    connection to the same address tells the user at once."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not port.isdigit():
+        return  # "auto" and the like: Ray finds the cluster itself
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise UserError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); is `ray start --head` "
+                        "running there, and is this its address?") from None
+
+
+def _ray_work(task, settings, messages):
+    limit_threads(1)
+    return batch.run_job(task, settings, _Throttled(messages.put))
+
+
+class RayPool:
+    """One task per input on an existing Ray cluster, each reserving one CPU; the cluster decides how many
+    run at once. Inputs and the output folder must be at the same path on every node (shared storage); the
+    nodes need LimeLight's requirements installed, and get this checkout's code from the driver."""
+
+    def __init__(self, address: str):
+        self._ray = _ray()
+        _check_reachable(address)
+        try:
+            self._ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False,
+                           runtime_env={"py_modules": [str(ROOT / "engine"), str(ROOT / "models")],
+                                        "excludes": ["__pycache__"]})
+        except Exception as exc:
+            raise UserError(f"cannot use the Ray cluster at {address} ({str(exc).splitlines()[0]})") from None
+        self._refs: dict = {}
+
+    def start(self, tasks, settings, progress) -> None:
+        from ray.util.queue import Queue
+
+        self._progress = progress
+        self._messages = Queue()
+        remote = self._ray.remote(num_cpus=1, max_retries=0)(_ray_work)
+        shared = self._ray.put(settings)
+        self._refs = {remote.remote(task, shared, self._messages): task for task in tasks}
+
+    def _forward(self) -> None:
+        while True:
+            try:
+                message = self._messages.get_nowait()
+            except queue.Empty:
+                return
+            if self._progress:
+                self._progress(*message)
+
+    def results(self):
+        exceptions = self._ray.exceptions
+        while self._refs:
+            ready, _ = self._ray.wait(list(self._refs), num_returns=1, timeout=0.3)
+            self._forward()
+            for ref in ready:
+                task = self._refs.pop(ref)
+                yield _outcome(task, lambda ref=ref: self._ray.get(ref), (exceptions.TaskCancelledError,),
+                               "the Ray task failed")
+
+    def cancel(self) -> None:
+        for ref in self._refs:
+            self._ray.cancel(ref)
+
+    def close(self) -> None:
+        self._ray.shutdown()

@@ -1,0 +1,266 @@
+"""`limelight batch` on a folder of good and bad files: every good file comes out exactly as a single
+`anonymize` run makes it, bad ones are reported without stopping the rest, a re-run does only what is left, and the
+same batch runs on a Ray cluster started here (on 127.0.0.1 only)."""
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine import batch, outfile, project, stills, video
+from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, images, times
+
+GOOD = ("day1/clip.mp4", "day1/stills/two_people.jpg", "day2/closeup.mov")
+BAD = ("day2/broken.mp4", "day2/notes.mp4")
+OUTPUTS = {"day1/clip.mp4": "day1/clip.mp4", "day1/stills/two_people.jpg": "day1/stills/two_people.jpg",
+           "day2/closeup.mov": "day2/closeup.mp4"}
+
+
+def excerpt(target: Path, start: int, count: int, audio: bool) -> Path:
+    """Frames [start, start + count) of the clip, re-encoded, timestamps kept, with the audio demuxed so far."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with video.VideoWriter(CLIP, target, keep_audio=audio) as writer:
+        for frame in video.read_frames(CLIP, packet_sink=writer.copy if audio else None):
+            if frame.index >= start + count:
+                break
+            if frame.index >= start:
+                writer.write(frame)
+    return target
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("inputs")
+    excerpt(folder / "day1/clip.mp4", 0, 30, audio=True)
+    excerpt(folder / "day2/closeup.mov", 120, 30, audio=False)  # the performer, close up
+    (folder / "day1/stills").mkdir()
+    shutil.copy(HAMILTON / "two_people.jpg", folder / "day1/stills/two_people.jpg")
+    (folder / "day2/broken.mp4").write_bytes(CLIP.read_bytes()[:40000])
+    (folder / "day2/notes.mp4").write_text("this is not a video\n" * 100)
+    (folder / "day2/readme.txt").write_text("not an input")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_batch(inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("local") / "out"
+    done = cli("batch", inputs, "-o", out, "--known-faces", PERFORMER)
+    return out, done
+
+
+def summary(out: Path) -> dict[str, dict]:
+    return {row["file"]: row for row in json.loads((out / "limelight-batch.json").read_text())["files"]}
+
+
+def same_frames(a: Path, b: Path) -> None:
+    assert times(a) == times(b)
+    assert all(np.array_equal(x, y) for x, y in zip(images(a), images(b), strict=True))
+
+
+def check_batch(out: Path, done) -> None:
+    assert done.returncode == batch.SOME_FAILED, done.stderr
+    assert "2 of 5 files failed" in done.stderr and "Traceback" not in done.stderr + done.stdout
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(
+        [*OUTPUTS.values(), "limelight-batch.csv", "limelight-batch.json"])
+    rows = summary(out)
+    assert {name: rows[name]["status"] for name in GOOD + BAD} == {**dict.fromkeys(GOOD, "ok"),
+                                                                    **dict.fromkeys(BAD, "failed")}
+    assert "not a readable video" in rows["day2/notes.mp4"]["error"]
+    assert rows["day1/clip.mp4"]["frames"] == 30 and rows["day1/clip.mp4"]["tracks"] > 0
+    assert rows["day2/closeup.mov"]["people_kept"] == ["lin-manuel-miranda"]
+    assert rows["day1/stills/two_people.jpg"]["faces"] == 2
+    with open(out / "limelight-batch.csv", newline="") as f:
+        table = list(csv.DictReader(f))
+    assert [r["file"] for r in table] == sorted(GOOD + BAD)
+    assert {"frames", "faces", "tracks", "people_kept", "warnings", "seconds", "status"} <= set(table[0])
+
+
+def test_mixed_batch_runs_to_completion(local_batch):
+    check_batch(*local_batch)
+
+
+def test_outputs_are_the_files_single_runs_write(local_batch, inputs, tmp_path):
+    out, _ = local_batch
+    for name in ("day2/closeup.mov", "day1/stills/two_people.jpg"):
+        single = tmp_path / Path(OUTPUTS[name]).name
+        done = cli("anonymize", inputs / name, "-o", single, "--known-faces", PERFORMER)
+        assert done.returncode == 0, done.stderr
+        if stills.is_image(name):
+            assert np.array_equal(stills.read_image(single), stills.read_image(out / OUTPUTS[name]))
+        else:
+            same_frames(single, out / OUTPUTS[name])
+            assert len(images(single)) == 30
+    assert times(out / OUTPUTS["day1/clip.mp4"]) == times(inputs / "day1/clip.mp4")
+
+
+def test_rerun_does_only_what_is_left(local_batch, inputs):
+    out, _ = local_batch
+    mtimes = {name: (out / path).stat().st_mtime_ns for name, path in OUTPUTS.items()}
+    redo = out / OUTPUTS["day1/clip.mp4"]
+    kept = redo.read_bytes()
+    redo.unlink()
+    (redo.parent / f".{redo.name}.partial.mp4").write_bytes(b"left by a crash")
+    done = cli("batch", inputs, "-o", out, "--known-faces", PERFORMER)
+    assert done.returncode == batch.SOME_FAILED, done.stderr
+    rows = summary(out)
+    assert rows["day1/clip.mp4"]["status"] == "ok"
+    assert [rows[n]["status"] for n in ("day1/stills/two_people.jpg", "day2/closeup.mov")] == ["skipped"] * 2
+    assert [(out / OUTPUTS[n]).stat().st_mtime_ns == mtimes[n] for n in OUTPUTS] == [False, True, True]
+    assert redo.read_bytes() == kept
+
+
+def test_a_changed_source_or_setting_is_done_again(tmp_path):
+    source, output = tmp_path / "in.jpg", tmp_path / "out/in.jpg"
+    source.write_bytes(b"a photo")
+    output.parent.mkdir()
+    output.write_bytes(b"its output")
+    task = batch.Task("in.jpg", str(source), str(output), 1)
+    settings = batch.Settings(project.DetectorSettings(), project.ExportSettings())
+    record = batch.Summary(output.parent, settings)
+    record.add(batch.Result("in.jpg", str(output), batch.OK, fingerprint=project.fingerprint(source),
+                            settings=settings.key(), output_size=output.stat().st_size))
+    assert batch.Summary(output.parent, settings).done_before(task).status == batch.SKIPPED
+    mosaic = batch.Settings(project.DetectorSettings(), project.ExportSettings(style="mosaic"))
+    assert batch.Summary(output.parent, mosaic).done_before(task) is None
+    source.write_bytes(b"another photo")
+    assert batch.Summary(output.parent, settings).done_before(task) is None
+
+
+def test_outputs_mirror_the_inputs_and_never_collide(tmp_path):
+    for name in ("a/clip.mp4", "a/clip.mov", "b/c/photo.PNG", "b/.hidden.mp4", "b/out/old.mp4", "b/notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    tasks = batch.plan([tmp_path / "a", tmp_path / "b"], tmp_path / "b/out")
+    assert {t.name: Path(t.output).relative_to(tmp_path / "b/out").as_posix() for t in tasks} == {
+        "a/clip.mov": "a/clip.mov.mp4", "a/clip.mp4": "a/clip.mp4", "b/c/photo.PNG": "b/c/photo.PNG"}
+
+
+def test_ctrl_c_leaves_only_whole_outputs(inputs, tmp_path):
+    """Interrupted as soon as the first output is being written: exit 130, no partial file anywhere, the file
+    not yet started and (unless it was already flushing) the one being written are recorded as cancelled and
+    have no output; whatever is recorded done is whole."""
+    out = tmp_path / "out"
+    names = ("day1/clip.mp4", "day2/closeup.mov")
+    command = [sys.executable, "main.py", "batch", *(inputs / n for n in names), "-o", out, "--workers", "1"]
+    # A shell that started the tests in the background may have left SIGINT ignored; Ctrl+C in a terminal is not.
+    running = subprocess.Popen(list(map(str, command)), cwd=Path(__file__).parents[1], start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 300
+    while not list(out.rglob(f".*{outfile.SUFFIX}")) and running.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert running.poll() is None, "finished before the test could interrupt it"
+    os.killpg(running.pid, signal.SIGINT)
+    _, stderr = running.communicate(timeout=120)
+    assert running.returncode == 130, stderr
+    assert "cancelled" in stderr and "Traceback" not in stderr
+    assert not [p for p in out.rglob("*") if "partial" in p.name]
+    rows = summary(out)
+    assert rows["day2/closeup.mov"]["status"] == "cancelled"
+    for name, row in rows.items():
+        output = out / OUTPUTS[name]
+        assert row["status"] in ("ok", "cancelled")
+        assert output.exists() == (row["status"] == "ok")
+        if output.exists():
+            assert len(times(output)) == 30
+
+
+def test_a_worker_that_dies_costs_only_a_retry(inputs, local_batch, tmp_path):
+    """A worker killed mid-job (as the out-of-memory killer would) breaks the process pool; the jobs it held
+    are run again, one at a time, and the batch still completes."""
+    out = tmp_path / "out"
+    names = ("day1/clip.mp4", "day2/closeup.mov")
+    command = [sys.executable, "main.py", "batch", *(inputs / n for n in names), "-o", out, "--workers", "2",
+               "--known-faces", PERFORMER]
+    running = subprocess.Popen(list(map(str, command)), cwd=Path(__file__).parents[1], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    workers = []
+    while len(workers) < 2 and running.poll() is None:
+        time.sleep(0.1)
+        found = subprocess.run(["pgrep", "-P", str(running.pid), "-f", "spawn_main"], capture_output=True, text=True)
+        workers = found.stdout.split()
+    time.sleep(1)
+    assert running.poll() is None, "finished before the test could kill a worker"
+    os.kill(int(workers[0]), signal.SIGKILL)
+    stdout, stderr = running.communicate(timeout=600)
+    assert running.returncode == 0, stdout + stderr
+    assert {row["status"] for row in summary(out).values()} == {"ok"}
+    for name in names:
+        same_frames(out / OUTPUTS[name], local_batch[0] / OUTPUTS[name])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory):
+    """A one-node cluster of this test's own, on 127.0.0.1 only. Started with --block and stopped through that
+    process, rather than `ray stop`, which would also stop any other Ray cluster on the machine."""
+    pytest.importorskip("ray", reason="ray is not installed (the batch scale-out extra in requirements.txt)")
+    # Without this, Ray swaps 127.0.0.1 for the machine's network address.
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    port = _free_port()
+    log = tmp_path_factory.mktemp("ray") / "start.log"
+    command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block", "--node-ip-address",
+               "127.0.0.1", "--port", port, "--num-cpus", 2, "--include-dashboard", "false", "--disable-usage-stats",
+               "--temp-dir", log.parent, "--ray-client-server-port", _free_port(), "--dashboard-agent-listen-port",
+               _free_port()]
+    with open(log, "w") as sink:  # a file, not a pipe: a full pipe would stall the cluster
+        head = subprocess.Popen(list(map(str, command)), env=env, start_new_session=True, stdout=sink,
+                                stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while "Ray runtime started" not in log.read_text() and head.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "Ray runtime started" in log.read_text() and head.poll() is None, log.read_text()
+        yield f"127.0.0.1:{port}", env
+    finally:
+        head.terminate()
+        try:
+            head.wait(timeout=30)
+        finally:
+            try:
+                os.killpg(head.pid, signal.SIGKILL)  # whatever of this cluster outlived its head
+            except ProcessLookupError:
+                pass
+
+
+def test_same_batch_on_a_ray_cluster(ray_cluster, inputs, local_batch, tmp_path):
+    address, env = ray_cluster
+    out = tmp_path / "out"
+    done = cli("batch", inputs, "-o", out, "--known-faces", PERFORMER, "--ray", address, env=env)
+    check_batch(out, done)
+    local, _ = local_batch
+    for name in ("day1/clip.mp4", "day2/closeup.mov"):
+        same_frames(out / OUTPUTS[name], local / OUTPUTS[name])
+    name = OUTPUTS["day1/stills/two_people.jpg"]
+    assert (out / name).read_bytes() == (local / name).read_bytes()
+
+
+def test_ray_missing_is_one_clear_line(tmp_path, inputs):
+    """Simulated by a `ray` module that fails to import, placed first on the path."""
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "ray.py").write_text("raise ImportError('No module named ray')\n")
+    env = {**os.environ, "PYTHONPATH": str(fake)}
+    done = cli("batch", inputs / "day1/stills", "-o", tmp_path / "out", "--ray", "127.0.0.1:1", env=env)
+    assert done.returncode == 5 and "'ray'" in done.stderr, done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
+
+
+def test_unreachable_ray_cluster_is_one_clear_line(tmp_path, inputs):
+    pytest.importorskip("ray", reason="ray is not installed (the batch scale-out extra in requirements.txt)")
+    done = cli("batch", inputs / "day1/stills", "-o", tmp_path / "out", "--ray", f"127.0.0.1:{_free_port()}")
+    assert done.returncode == 2 and "cannot reach the Ray cluster" in done.stderr, done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
