@@ -98,13 +98,38 @@ def set_track(project: Project, track_id: int, action: str | None) -> None:
         project.overrides[track_id] = action
 
 
-def merge_identities(project: Project, keep_id: int, other_id: int) -> None:
-    """The editor knows these two are the same person; the first one's decision wins."""
-    keep, other = project.identity(keep_id), project.identity(other_id)
-    keep.tracks = sorted(set(keep.tracks) | set(other.tracks), key=lambda t: project.track(t).start)
-    for track_id in other.tracks:
-        project.track(track_id).identity = keep_id
-    project.identities.remove(other)
+def merge_decision(project: Project, identity_ids: list[int]) -> str | None:
+    """The decision a merge of these people would carry without asking: theirs if they agree, None if they
+    disagree (the editor must choose; `merge_identities` falls back to blur, the safe one)."""
+    found = {project.identity(i).decision for i in identity_ids}
+    return found.pop() if len(found) == 1 else None
+
+
+def merge_identities(project: Project, keep_id: int, other_id: int, decision: str | None = None) -> None:
+    """The editor knows these two are the same person. When their decisions differ and the editor did not say
+    which wins, the merged person is blurred: silently keeping (or dropping a keep) would surprise either way."""
+    merge_people(project, [keep_id, other_id], decision)
+
+
+def merge_people(project: Project, identity_ids: list[int], decision: str | None = None) -> int:
+    """Everyone in `identity_ids` becomes the first of them; their name and match carry over when it has none."""
+    chosen = decision or merge_decision(project, identity_ids) or BLUR
+    keep = project.identity(identity_ids[0])
+    for other_id in identity_ids[1:]:
+        other = project.identity(other_id)
+        keep.tracks = sorted(set(keep.tracks) | set(other.tracks), key=lambda t: project.track(t).start)
+        for track_id in other.tracks:
+            project.track(track_id).identity = keep.id
+        keep.name = keep.name or other.name
+        keep.match = keep.match or other.match
+        project.identities.remove(other)
+    if chosen != keep.decision:
+        set_identity(project, keep.id, chosen)
+    return keep.id
+
+
+def rename_identity(project: Project, identity_id: int, name: str | None) -> None:
+    project.identity(identity_id).name = (name or "").strip() or None
 
 
 def split_track(project: Project, track_id: int) -> int:
@@ -121,6 +146,13 @@ def split_track(project: Project, track_id: int) -> int:
     project.identities.append(Identity(id=new_id, tracks=[track_id], embedding=track.embedding))
     track.identity = new_id
     return new_id
+
+
+def split_identity(project: Project, identity_id: int) -> list[int]:
+    """Undo a wrong grouping: every appearance but the first becomes a person of its own, blurred until decided
+    (the safe side when the grouping had kept a bystander along with someone)."""
+    identity = project.identity(identity_id)
+    return [identity_id] + [split_track(project, track_id) for track_id in list(identity.tracks[1:])]
 
 
 def add_manual_track(project: Project, start: int, boxes: list[Box]) -> Track:
@@ -140,4 +172,5 @@ def remove_track(project: Project, track_id: int) -> None:
 
 
 __all__ = ["BLUR", "KEEP", "IGNORE", "Decision", "track_action", "by_frame", "set_identity", "toggle_identity",
-           "confirm_match", "reject_match", "set_track", "merge_identities", "split_track", "add_manual_track", "remove_track"]
+           "confirm_match", "reject_match", "set_track", "merge_decision", "merge_identities",
+           "merge_people", "rename_identity", "split_track", "split_identity", "add_manual_track", "remove_track"]

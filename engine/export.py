@@ -5,7 +5,7 @@ import tempfile
 from collections import deque
 from pathlib import Path
 
-from engine import decisions, identities, render, stills, video
+from engine import audit, decisions, identities, render, stills, video
 from engine.ahead import ahead
 from engine.detect import create
 from engine.errors import OutputError
@@ -50,6 +50,7 @@ def export(proj: Project, output: str | os.PathLike, job: Job | None = None,
             writer.write(frame)
             job.step("Exporting", frame.index + 1, max(total, frame.index + 1))
         _drain(audio, writer)
+    audit.write(proj, source, output)
     return Path(output)
 
 
