@@ -10,7 +10,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from engine import decisions
+from engine import decisions, people_stats
 from engine import project as projects
 from engine.detect.base import Detection
 from engine.errors import UserError
@@ -19,6 +19,7 @@ from engine.track import Box, Track
 from engine.video import VideoInfo
 
 AUTOSAVE_MS = 400
+ACTION_VERBS = {projects.KEEP: "Keep", projects.BLUR: "Blur", projects.IGNORE: "Mark as not a face:"}
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Document(QObject):
         self.found: dict[int, list[Detection]] = {}
         self.undo_stack = QUndoStack(self)
         self._plan: dict[int, list[decisions.Decision]] | None = None
+        self._stats: dict[int, people_stats.PersonStats] | None = None
         self._dirty = False
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save)
@@ -109,7 +111,7 @@ class Document(QObject):
         self._take(None, None)
 
     def _take(self, project: projects.Project | None, path: Path | None) -> None:
-        self.project, self.path, self._plan = project, path, None
+        self.project, self.path, self._plan, self._stats = project, path, None, None
         self.undo_stack.clear()
         self.opened.emit()
 
@@ -139,7 +141,7 @@ class Document(QObject):
 
     def touch(self) -> None:
         """After any edit: views repaint now, the file is written once the editor pauses."""
-        self._plan = None
+        self._plan = self._stats = None
         self._dirty = True
         self._autosave.start()
         self.changed.emit()
@@ -176,8 +178,37 @@ class Document(QObject):
     def set_appearance(self, track_id: int, action: str | None) -> None:
         self._edit("Change appearance", lambda p: decisions.set_track(p, track_id, action))
 
-    def merge_people(self, keep_id: int, other_id: int) -> None:
-        self._edit("Merge people", lambda p: decisions.merge_identities(p, keep_id, other_id))
+    def set_people(self, identity_ids: list[int], decision: str) -> None:
+        """One undo step for the whole selection, however many people it holds."""
+        def change(project):
+            for identity_id in identity_ids:
+                decisions.set_identity(project, identity_id, decision)
+        self._edit(f"{ACTION_VERBS[decision]} {len(identity_ids)} people", change)
+
+    def merge_people(self, identity_ids: list[int], decision: str | None = None) -> int:
+        return self._edit("Merge people", lambda p: decisions.merge_people(p, identity_ids, decision))
+
+    def split_person(self, identity_id: int) -> list[int]:
+        return self._edit("Split person", lambda p: decisions.split_identity(p, identity_id))
+
+    def rename_person(self, identity_id: int, name: str) -> None:
+        self._edit("Rename person", lambda p: decisions.rename_identity(p, identity_id, name))
+
+    def answer_suggestions(self, identity_ids: list[int], confirmed: bool) -> None:
+        answer = decisions.confirm_match if confirmed else decisions.reject_match
+
+        def change(project):
+            for identity_id in identity_ids:
+                answer(project, identity_id)
+        self._edit("Confirm suggestion" if confirmed else "Reject suggestion", change)
+
+    def stats(self) -> dict[int, people_stats.PersonStats]:
+        """Per-person figures, recomputed once after each edit however many views ask."""
+        if self.project is None:
+            return {}
+        if self._stats is None:
+            self._stats = people_stats.all_stats(self.project)
+        return self._stats
 
     def split_appearance(self, track_id: int) -> int:
         return self._edit("Split appearance", lambda p: decisions.split_track(p, track_id))

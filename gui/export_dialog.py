@@ -28,6 +28,7 @@ class ExportDialog(QDialog):
         self._settings = settings
         self.output = QLineEdit(str(output))
         browse = QPushButton("Browse\u2026")
+        browse.setAutoDefault(False)
         browse.clicked.connect(self._browse)
         where = QHBoxLayout()
         where.addWidget(self.output, 1)
