@@ -26,6 +26,20 @@ def track_action(project: Project, track: Track) -> str:
     return project.identity(track.identity).decision
 
 
+def track_actions(project: Project) -> dict[int, str]:
+    """Every track's action in one pass; asking `track_action` track by track searches the people each time."""
+    people = {i.id: i.decision for i in project.identities}
+    return {t.id: project.overrides[t.id] if t.id in project.overrides
+            else BLUR if t.manual or t.identity is None else people[t.identity] for t in project.tracks}
+
+
+def at_frame(project: Project, frame: int, actions: dict[int, str] | None = None) -> list[Decision]:
+    """`by_frame(project)[frame]` for a viewer that shows one frame at a time, without planning the whole video."""
+    actions = actions or track_actions(project)
+    return _inside_kept([Decision(t.box_at(frame), actions[t.id], t.id, t.identity, t.manual)
+                         for t in project.tracks if t.start <= frame <= t.end])
+
+
 def by_frame(project: Project) -> dict[int, list[Decision]]:
     frames: dict[int, list[Decision]] = {}
     for track in project.tracks:
@@ -171,6 +185,6 @@ def remove_track(project: Project, track_id: int) -> None:
     project.overrides.pop(track_id, None)
 
 
-__all__ = ["BLUR", "KEEP", "IGNORE", "Decision", "track_action", "by_frame", "set_identity", "toggle_identity",
-           "confirm_match", "reject_match", "set_track", "merge_decision", "merge_identities",
+__all__ = ["BLUR", "KEEP", "IGNORE", "Decision", "track_action", "track_actions", "at_frame", "by_frame",
+           "set_identity", "toggle_identity", "confirm_match", "reject_match", "set_track", "merge_decision", "merge_identities",
            "merge_people", "rename_identity", "split_track", "split_identity", "add_manual_track", "remove_track"]

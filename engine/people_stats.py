@@ -38,6 +38,15 @@ def face_area(track: Track) -> float:
     return (box[2] - box[0]) * (box[3] - box[1]) if box else 0.0
 
 
+def _covered(tracks: list[Track]) -> int:
+    """Frames on screen, overlapping appearances (a face found twice) counted once."""
+    total, reached = 0, -1
+    for track in sorted(tracks, key=lambda t: t.start):
+        total += max(0, track.end - max(track.start - 1, reached))
+        reached = max(reached, track.end)
+    return total
+
+
 def state_of(identity: Identity) -> str:
     if identity.match is not None and identity.match.status == SUGGESTED and identity.decision == BLUR:
         return SUGGESTED
@@ -46,12 +55,9 @@ def state_of(identity: Identity) -> str:
 
 def person_stats(identity: Identity, tracks: dict[int, Track]) -> PersonStats:
     mine = [tracks[t] for t in identity.tracks if t in tracks]
-    covered: set[int] = set()
-    for track in mine:
-        covered.update(range(track.start, track.end + 1))
     best = max(mine, key=face_area, default=None)
     frame = None if best is None else (best.thumbnail_frame if best.thumbnail_frame is not None else best.start)
-    return PersonStats(identity.id, len(covered), min((t.start for t in mine), default=0),
+    return PersonStats(identity.id, _covered(mine), min((t.start for t in mine), default=0),
                        max((max(t.scores, default=0.0) for t in mine), default=0.0),
                        None if best is None else best.id, frame, state_of(identity))
 

@@ -4,7 +4,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from engine.errors import InputError, OutputError, ProjectFileError
@@ -92,7 +92,11 @@ def fingerprint(path: str | os.PathLike) -> str:
 
 
 def to_dict(project: Project) -> dict:
-    data = asdict(project)
+    """Tracks and people field by field: `asdict` copies every box of every track, seconds for a crowded video."""
+    data = asdict(replace(project, tracks=[], identities=[]))
+    data["tracks"] = [{f.name: getattr(t, f.name) for f in fields(t)} for t in project.tracks]
+    data["identities"] = [{**{f.name: getattr(i, f.name) for f in fields(i)},
+                           "match": None if i.match is None else asdict(i.match)} for i in project.identities]
     data["overrides"] = {str(k): v for k, v in project.overrides.items()}
     return data
 

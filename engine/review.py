@@ -4,7 +4,9 @@ the detector was unsure of, appearances too short to notice while playing, and w
 leaves (a kept face that starts a frame early or ends a frame late shows someone it should not)."""
 from dataclasses import dataclass
 
-from engine.decisions import track_action
+import numpy as np
+
+from engine.decisions import track_actions
 from engine.people_stats import LOW_CONFIDENCE, SHORT_SECONDS
 from engine.project import KEEP, Project
 from engine.track import Track
@@ -23,22 +25,18 @@ class Moment:
 
 
 def _filled_gaps(track: Track, longest_planned: int) -> list[tuple[int, str]]:
-    """Runs of tracker-filled frames longer than the detection stride leaves anyway: the detector lost the face."""
-    found, run = [], 0
-    for offset, score in enumerate([*track.scores, 1.0]):
-        if score > 0:
-            if run > longest_planned and offset - run > 0 and offset < len(track.scores):
-                found.append((track.start + offset - (run + 1) // 2, f"the tracker filled {run} frames the "
-                              "detector missed"))
-            run = 0
-        else:
-            run += 1
-    return found
+    """Runs of tracker-filled frames longer than the detection stride leaves anyway: the detector lost the face.
+    Runs at either end are the tracker's padding, not a loss."""
+    seen = np.flatnonzero(np.asarray(track.scores) > 0)
+    gaps = np.diff(seen) - 1
+    return [(track.start + int(after) + int(run + 1) // 2, f"the tracker filled {int(run)} frames the detector missed")
+            for after, run in zip(seen[:-1], gaps) if run > longest_planned]
 
 
 def moments(project: Project) -> list[Moment]:
     fps = project.source.fps or 25.0
     found: dict[tuple[int, int], list[str]] = {}
+    actions = track_actions(project)
     for track in project.tracks:
         if track.manual:
             continue
@@ -49,7 +47,7 @@ def moments(project: Project) -> list[Moment]:
         if len(track.boxes) < SHORT_SECONDS * fps:
             notes.append((track.thumbnail_frame if track.thumbnail_frame is not None else track.start,
                           f"on screen for only {len(track.boxes)} frames"))
-        if track_action(project, track) == KEEP:
+        if actions[track.id] == KEEP:
             notes += [(track.start, "a kept face appears"), (track.end, "a kept face leaves")]
         for frame, note in notes:
             found.setdefault((frame, track.id), []).append(note)

@@ -19,7 +19,19 @@ from engine.track import Box, Track
 from engine.video import VideoInfo
 
 AUTOSAVE_MS = 400
+FRAMES_REMEMBERED = 512
 ACTION_VERBS = {projects.KEEP: "Keep", projects.BLUR: "Blur", projects.IGNORE: "Mark as not a face:"}
+
+
+def _copy_people(people: list[Identity]) -> list[Identity]:
+    """What an edit can change in a person, copied; embeddings are never edited in place, so they are shared
+    (a deep copy of 300 people's embeddings made every edit take tenths of a second)."""
+    copies = []
+    for person in people:
+        twin = copy.copy(person)
+        twin.tracks, twin.match = list(person.tracks), copy.copy(person.match)
+        copies.append(twin)
+    return copies
 
 
 @dataclass
@@ -33,12 +45,12 @@ class _State:
 
     @classmethod
     def capture(cls, project: projects.Project) -> "_State":
-        return cls(copy.deepcopy(project.identities), dict(project.overrides),
+        return cls(_copy_people(project.identities), dict(project.overrides),
                    {t.id: t.identity for t in project.tracks}, [copy.deepcopy(t) for t in project.tracks if t.manual],
                    list(project.known_faces))
 
     def restore(self, project: projects.Project) -> None:
-        project.identities = copy.deepcopy(self.identities)
+        project.identities = _copy_people(self.identities)
         project.overrides = dict(self.overrides)
         project.tracks = [t for t in project.tracks if not t.manual] + copy.deepcopy(self.drawn)
         for track in project.tracks:
@@ -87,7 +99,9 @@ class Document(QObject):
         self.path: Path | None = None
         self.found: dict[int, list[Detection]] = {}
         self.undo_stack = QUndoStack(self)
-        self._plan: dict[int, list[decisions.Decision]] | None = None
+        self._frames: dict[int, list[decisions.Decision]] = {}
+        self._actions: dict[int, str] | None = None
+        self._people: dict[int, Identity] | None = None
         self._stats: dict[int, people_stats.PersonStats] | None = None
         self._dirty = False
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
@@ -111,7 +125,8 @@ class Document(QObject):
         self._take(None, None)
 
     def _take(self, project: projects.Project | None, path: Path | None) -> None:
-        self.project, self.path, self._plan, self._stats = project, path, None, None
+        self.project, self.path, self._frames = project, path, {}
+        self._stats = self._actions = self._people = None
         self.undo_stack.clear()
         self.opened.emit()
 
@@ -130,18 +145,27 @@ class Document(QObject):
         return self.info.fps if self.info else 25.0
 
     def decisions_at(self, frame: int) -> list[decisions.Decision]:
+        """Planned per frame as frames are shown (planning the whole video took seconds with 300 people)."""
         if self.project is None:
             return []
-        if self._plan is None:
-            self._plan = decisions.by_frame(self.project)
-        return self._plan.get(frame, [])
+        if frame not in self._frames:
+            if len(self._frames) > FRAMES_REMEMBERED:
+                self._frames.clear()
+            self._frames[frame] = decisions.at_frame(self.project, frame, self.actions())
+        return self._frames[frame]
+
+    def actions(self) -> dict[int, str]:
+        if self._actions is None:
+            self._actions = decisions.track_actions(self.project)
+        return self._actions
 
     def action(self, track: Track) -> str:
-        return decisions.track_action(self.project, track)
+        return self.actions()[track.id]
 
     def touch(self) -> None:
         """After any edit: views repaint now, the file is written once the editor pauses."""
-        self._plan = self._stats = None
+        self._stats = self._actions = self._people = None
+        self._frames = {}
         self._dirty = True
         self._autosave.start()
         self.changed.emit()
@@ -201,6 +225,12 @@ class Document(QObject):
             for identity_id in identity_ids:
                 answer(project, identity_id)
         self._edit("Confirm suggestion" if confirmed else "Reject suggestion", change)
+
+    def person(self, identity_id: int) -> Identity:
+        """By id without searching the list: views ask for dozens of people per repaint."""
+        if self._people is None:
+            self._people = {i.id: i for i in self.project.identities}
+        return self._people[identity_id]
 
     def stats(self) -> dict[int, people_stats.PersonStats]:
         """Per-person figures, recomputed once after each edit however many views ask."""

@@ -26,6 +26,8 @@ MIME = "application/x-limelight-people"
 THUMB = 96
 CARD = QSize(THUMB + 18, THUMB + 46)
 PHOTO = 38
+CARD_FLAGS = (Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsEditable
+              | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled)
 STATE_COLOURS = {**ACTION_COLOURS, SUGGESTED: DETECTION_COLOUR}
 STATE_WORDS = {**ACTION_WORDS, SUGGESTED: "suggested"}
 EVERYONE, SHORT, LOW, SUGGESTIONS, KEPT = "Everyone", "Under one second", "Low confidence", "Suggestions", "Kept"
@@ -89,7 +91,7 @@ class PeopleModel(QAbstractListModel):
         identity_id = self.ids[index.row()]
         if role == ID_ROLE:
             return identity_id
-        identity = self.document.project.identity(identity_id)
+        identity = self.document.person(identity_id)
         if role == Qt.ItemDataRole.DisplayRole:
             return person_label(identity)
         if role == Qt.ItemDataRole.EditRole:
@@ -110,10 +112,7 @@ class PeopleModel(QAbstractListModel):
         return True
 
     def flags(self, index):
-        flags = super().flags(index)
-        if index.isValid():
-            flags |= (Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled)
-        return flags
+        return CARD_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def mimeTypes(self) -> list[str]:
         return [MIME]
@@ -149,7 +148,7 @@ class CardDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option, index) -> None:
         identity_id = index.data(ID_ROLE)
         stats = self.model.stats(identity_id)
-        identity = self.model.document.project.identity(identity_id)
+        identity = self.model.document.person(identity_id)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         card = option.rect.adjusted(3, 3, -3, -3)
         painter.save()
@@ -157,6 +156,7 @@ class CardDelegate(QStyledItemDelegate):
         painter.setPen(QPen(ACCENT, 2) if selected or identity_id == self.drop_target else Qt.PenStyle.NoPen)
         painter.setBrush(PANEL.lighter(150 if selected else 118))
         painter.drawRoundedRect(card, 6, 6)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         face = QRect(card.left() + (card.width() - THUMB) // 2, card.top() + 6, THUMB, THUMB)
         pixmap = self.model.thumbnail(identity_id)
         if pixmap is not None:
@@ -348,7 +348,7 @@ class PeoplePanel(QWidget):
         self.summary.setText(f"{plural(len(stats), 'person', 'people')} \u00b7 {kept} kept" if project else "")
         waiting = [s.id for s in stats if s.state == SUGGESTED]
         if waiting:
-            names = sorted({project.identity(i).match.name for i in waiting})
+            names = sorted({self.document.person(i).match.name for i in waiting})
             listed = ", ".join(names[:3]) + ("\u2026" if len(names) > 3 else "")
             self.suggestions.setText(f"{plural(len(waiting), 'suggestion')}: is this {listed}? "
                                      "Blurred until confirmed.")
@@ -363,16 +363,25 @@ class PeoplePanel(QWidget):
 
     # Selection
 
+    def _selected_rows(self) -> list[int]:
+        """From the selection's ranges: asking for every selected index wraps hundreds of them, one by one."""
+        ranges = self.grid.selectionModel().selection()
+        return sorted(row for part in ranges for row in range(part.top(), part.bottom() + 1))
+
     def selected_ids(self) -> list[int]:
-        rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
-        return [self.model.ids[r] for r in rows if r < len(self.model.ids)]
+        return [self.model.ids[r] for r in self._selected_rows() if r < len(self.model.ids)]
 
     def _select_ids(self, identity_ids: list[int]) -> None:
+        """As ranges of neighbouring rows, so selecting everyone is one range, not hundreds."""
         wanted = set(identity_ids)
+        rows = [row for row, identity_id in enumerate(self.model.ids) if identity_id in wanted]
         selection = QItemSelection()
-        for row, identity_id in enumerate(self.model.ids):
-            if identity_id in wanted:
-                selection.select(self.model.index(row), self.model.index(row))
+        start = None
+        for position, row in enumerate(rows):
+            start = row if start is None else start
+            if position + 1 == len(rows) or rows[position + 1] != row + 1:
+                selection.select(self.model.index(start), self.model.index(row))
+                start = None
         self.grid.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def select(self, identity_id: int | None) -> None:
@@ -384,12 +393,12 @@ class PeoplePanel(QWidget):
             self.grid.scrollTo(index)
 
     def _selection_changed(self, *args) -> None:
-        count = len(self.grid.selectionModel().selectedIndexes())
+        count = len(self._selected_rows())
         for key, button in self.buttons.items():
             button.setEnabled(count >= (2 if key == "merge" else 1))
 
     def _clicked(self, index: QModelIndex) -> None:
-        if len(self.grid.selectionModel().selectedIndexes()) == 1:
+        if len(self._selected_rows()) == 1:
             self.person_selected.emit(index.data(ID_ROLE))
 
     # Decisions

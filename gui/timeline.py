@@ -137,7 +137,9 @@ class Lanes(_TimeStrip):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKDROP)
-        for row, (label, identity, tracks) in enumerate(self.rows()):
+        rows = self.rows()
+        first, last = event.rect().top() // LANE_HEIGHT, event.rect().bottom() // LANE_HEIGHT + 1
+        for row, (label, identity, tracks) in enumerate(rows[first:last], start=first):
             top = row * LANE_HEIGHT
             chosen = identity is not None and identity == self.selected
             if chosen:
