@@ -19,7 +19,7 @@ from engine.project import BLUR, IGNORE, KEEP, Project, fingerprint
 
 SUFFIX = ".audit.html"
 THUMB_SIDE = 96
-STYLE = ("body{font:14px sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}"
+STYLE = ("body{font:14px sans-serif;margin:2em;color:#222;background:#fff}table{border-collapse:collapse;margin:.5em 0 1.5em}"
          "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:middle}"
          "img{width:72px;height:72px;object-fit:cover}.warn{color:#b00;font-weight:bold}")
 
@@ -63,9 +63,9 @@ def _img(thumbs: dict[int, str], track_id: int) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    head = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>" if any(header) else ""
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return f"<table>{head}{body}</table>"
 
 
 def _best_track(project: Project, identity: Identity) -> int:

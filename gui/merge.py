@@ -1,6 +1,7 @@
 """Merging people, asking first when they disagree: a kept person merged with a blurred one must not silently
 lose the keep (or silently keep a stranger), so the editor picks, with blur, the safe answer, as the default."""
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine import decisions
@@ -8,10 +9,15 @@ from engine.project import BLUR, KEEP
 from gui.document import Document
 from gui.style import ACTION_WORDS, person_label, plural
 
+FACE = 72
+MAX_FACES = 4
 
-def merge_with_prompt(document: Document, identity_ids: list[int], parent: QWidget, report) -> QMessageBox | None:
+
+def merge_with_prompt(document: Document, identity_ids: list[int], parent: QWidget, report,
+                      faces: list[QPixmap | None] = ()) -> QMessageBox | None:
     """Merges into the first of `identity_ids`; `report(text)` tells the editor what happened. Returns the open
-    question when one is asked (non-blocking, so background work carries on while it is read)."""
+    question when one is asked (non-blocking, so background work carries on while it is read), showing `faces`,
+    so the editor sees who is being merged, not only their numbers."""
     project = document.project
     if len(identity_ids) < 2:
         return None
@@ -30,6 +36,9 @@ def merge_with_prompt(document: Document, identity_ids: list[int], parent: QWidg
     keep = box.addButton("Keep visible everywhere", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(blur)
+    shown = [face for face in faces if face is not None][:MAX_FACES]
+    if shown:
+        box.setIconPixmap(_strip(shown))
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def answered(button) -> None:
@@ -38,6 +47,17 @@ def merge_with_prompt(document: Document, identity_ids: list[int], parent: QWidg
     box.buttonClicked.connect(answered)
     box.open()
     return box
+
+
+def _strip(faces: list[QPixmap]) -> QPixmap:
+    strip = QPixmap(len(faces) * (FACE + 4), FACE)
+    strip.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(strip)
+    for number, face in enumerate(faces):
+        painter.drawPixmap(number * (FACE + 4), 0, face.scaled(FACE, FACE, Qt.AspectRatioMode.KeepAspectRatio,
+                                                                 Qt.TransformationMode.SmoothTransformation))
+    painter.end()
+    return strip
 
 
 def _merge(document: Document, identity_ids: list[int], decision: str, report) -> None:

@@ -24,7 +24,7 @@ from gui.style import ACCENT, ACTION_COLOURS, ACTION_WORDS, DETECTION_COLOUR, DI
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 MIME = "application/x-limelight-people"
 THUMB = 96
-CARD = QSize(THUMB + 18, THUMB + 46)
+CARD = QSize(THUMB + 18, THUMB + 52)
 PHOTO = 38
 CARD_FLAGS = (Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsEditable
               | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled)
@@ -34,6 +34,11 @@ EVERYONE, SHORT, LOW, SUGGESTIONS, KEPT = "Everyone", "Under one second", "Low c
 FILTERS = (EVERYONE, SHORT, LOW, SUGGESTIONS, KEPT)
 SORT_LABELS = {people_stats.SCREEN_TIME: "Screen time", people_stats.FIRST_APPEARANCE: "First appearance",
                people_stats.DECISION: "Decision"}
+
+
+def on_screen(seconds: float) -> str:
+    """Tenths of a second below a minute: most of a crowd is on screen for 0 or 1 whole seconds."""
+    return f"{seconds:.1f} s" if seconds < 60 else duration(seconds)
 
 
 class PeopleModel(QAbstractListModel):
@@ -101,7 +106,7 @@ class PeopleModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             stats = self.stats(identity_id)
             return (f"{person_label(identity)}: {STATE_WORDS[stats.state]}, "
-                    f"{plural(len(identity.tracks), 'appearance')}, {duration(stats.seconds(self.document.fps))} "
+                    f"{plural(len(identity.tracks), 'appearance')}, {on_screen(stats.seconds(self.document.fps))} "
                     f"on screen, best detector score {stats.confidence:.2f}")
         return None
 
@@ -180,13 +185,15 @@ class CardDelegate(QStyledItemDelegate):
         small.setPointSizeF(max(6.5, small.pointSizeF() * 0.8))
         painter.setFont(small)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter,
-                         f"{STATE_WORDS[stats.state]} \u00b7 {duration(stats.seconds(self.model.document.fps))}")
-        text = QRect(card.left() + 4, face.bottom() + 4, card.width() - 8, card.bottom() - face.bottom() - 6)
-        title = f"Is this {identity.match.name}?" if stats.state == SUGGESTED else person_label(identity)
+                         f"{STATE_WORDS[stats.state]} \u00b7 {on_screen(stats.seconds(self.model.document.fps))}")
+        text = QRect(card.left() + 4, face.bottom() + 3, card.width() - 8, option.fontMetrics.height())
+        lines = (["Is this", f"{identity.match.name}?"] if stats.state == SUGGESTED else [person_label(identity)])
         painter.setPen(TEXT if stats.state != IGNORE else DIM_TEXT)
         painter.setFont(option.font)
-        painter.drawText(text, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                         option.fontMetrics.elidedText(title, Qt.TextElideMode.ElideRight, text.width()))
+        for line in lines:
+            painter.drawText(text, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                             option.fontMetrics.elidedText(line, Qt.TextElideMode.ElideMiddle, text.width()))
+            text.translate(0, option.fontMetrics.height())
         painter.restore()
 
     def updateEditorGeometry(self, editor, option, index) -> None:
@@ -410,7 +417,8 @@ class PeoplePanel(QWidget):
             self.message.emit(f"{plural(len(chosen), 'person', 'people')} now {ACTION_WORDS[decision]}")
 
     def merge(self, identity_ids: list[int]) -> None:
-        merge_with_prompt(self.document, identity_ids, self, self.message.emit)
+        merge_with_prompt(self.document, identity_ids, self, self.message.emit,
+                          [self.model.thumbnail(i) for i in identity_ids])
 
     def _answer_all(self, confirmed: bool) -> None:
         waiting = [s.id for s in self.document.stats().values() if s.state == SUGGESTED]
