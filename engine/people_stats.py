@@ -53,18 +53,33 @@ def state_of(identity: Identity) -> str:
     return identity.decision
 
 
-def person_stats(identity: Identity, tracks: dict[int, Track]) -> PersonStats:
+class TrackFigures:
+    """A track's best score and face size, worked out once: tracks never change, while a person's figures are
+    recomputed after every edit (a merge, a split)."""
+
+    def __init__(self):
+        self._known: dict[int, tuple[Track, float, float]] = {}
+
+    def __call__(self, track: Track) -> tuple[float, float]:
+        known = self._known.get(id(track))
+        if known is None or known[0] is not track:
+            known = self._known[id(track)] = (track, max(track.scores, default=0.0), face_area(track))
+        return known[1], known[2]
+
+
+def person_stats(identity: Identity, tracks: dict[int, Track], figures: TrackFigures) -> PersonStats:
     mine = [tracks[t] for t in identity.tracks if t in tracks]
-    best = max(mine, key=face_area, default=None)
+    best = max(mine, key=lambda t: figures(t)[1], default=None)
     frame = None if best is None else (best.thumbnail_frame if best.thumbnail_frame is not None else best.start)
     return PersonStats(identity.id, _covered(mine), min((t.start for t in mine), default=0),
-                       max((max(t.scores, default=0.0) for t in mine), default=0.0),
+                       max((figures(t)[0] for t in mine), default=0.0),
                        None if best is None else best.id, frame, state_of(identity))
 
 
-def all_stats(project: Project) -> dict[int, PersonStats]:
+def all_stats(project: Project, figures: TrackFigures | None = None) -> dict[int, PersonStats]:
     tracks = {t.id: t for t in project.tracks}
-    return {i.id: person_stats(i, tracks) for i in project.identities}
+    figures = figures or TrackFigures()
+    return {i.id: person_stats(i, tracks, figures) for i in project.identities}
 
 
 def sort_key(order: str):

@@ -144,10 +144,11 @@ def from_dict(data: dict, where: str = "project") -> Project:
         raise ProjectFileError(f"{where}: not a valid LimeLight project ({type(exc).__name__}: {exc})") from None
 
 
-def save(project: Project, path: str | os.PathLike) -> None:
-    """Write atomically: the previous file stays intact until the new one is complete on disk."""
+def save(project: Project, path: str | os.PathLike, text: str | None = None) -> None:
+    """Write atomically: the previous file stays intact until the new one is complete on disk. `text`: the project
+    already serialised (see engine.project_text), for callers that save often."""
     path = Path(path)
-    text = json.dumps(to_dict(project), separators=(",", ":"))
+    text = text if text is not None else json.dumps(to_dict(project), separators=(",", ":"))
     try:
         fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent or ".")
         with os.fdopen(fd, "w", encoding="utf-8") as f:

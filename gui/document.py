@@ -14,6 +14,7 @@ from engine import decisions, people_stats
 from engine import project as projects
 from engine.detect.base import Detection
 from engine.errors import UserError
+from engine.project_text import ProjectText
 from engine.identities import Identity, KnownFace, apply_known_faces
 from engine.track import Box, Track
 from engine.video import VideoInfo
@@ -102,6 +103,8 @@ class Document(QObject):
         self._frames: dict[int, list[decisions.Decision]] = {}
         self._actions: dict[int, str] | None = None
         self._people: dict[int, Identity] | None = None
+        self._text = ProjectText()
+        self._figures = people_stats.TrackFigures()
         self._stats: dict[int, people_stats.PersonStats] | None = None
         self._dirty = False
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
@@ -175,7 +178,7 @@ class Document(QObject):
         if not (self._dirty and self.project is not None and self.path is not None):
             return
         try:
-            projects.save(self.project, self.path)
+            projects.save(self.project, self.path, self._text.dumps(self.project))
         except UserError as exc:
             self.save_failed.emit(str(exc))
             return
@@ -237,7 +240,7 @@ class Document(QObject):
         if self.project is None:
             return {}
         if self._stats is None:
-            self._stats = people_stats.all_stats(self.project)
+            self._stats = people_stats.all_stats(self.project, self._figures)
         return self._stats
 
     def split_appearance(self, track_id: int) -> int:

@@ -157,11 +157,9 @@ class CardDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         card = option.rect.adjusted(3, 3, -3, -3)
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(ACCENT, 2) if selected or identity_id == self.drop_target else Qt.PenStyle.NoPen)
         painter.setBrush(PANEL.lighter(150 if selected else 118))
         painter.drawRoundedRect(card, 6, 6)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         face = QRect(card.left() + (card.width() - THUMB) // 2, card.top() + 6, THUMB, THUMB)
         pixmap = self.model.thumbnail(identity_id)
         if pixmap is not None:

@@ -1,6 +1,7 @@
 """The engine side of reviewing people: per-person figures, merges that keep intent, review moments, the audit
 report written beside every export, and analysis resumed from a checkpoint. On the real clip."""
 import base64
+import json
 import re
 from pathlib import Path
 
@@ -130,3 +131,17 @@ def test_analysis_stopped_midway_resumes_from_its_checkpoint(tmp_path, monkeypat
     assert resumed.cuts == fresh.cuts
     other = project.DetectorSettings(stride=2)
     assert checkpoint.read(saved, checkpoint._header(CLIP, other)) == [], "other settings: start afresh"
+
+
+def test_the_autosave_text_is_the_project_file_after_any_edit(proj):
+    from engine.project_text import ProjectText
+
+    text = ProjectText()
+    plain = lambda: json.dumps(project.to_dict(proj), separators=(",", ":"))  # noqa: E731
+    assert text.dumps(proj) == plain()
+    first, second = proj.identities[0].id, proj.identities[1].id
+    decisions.merge_people(proj, [first, second], project.KEEP)
+    decisions.add_manual_track(proj, 3, [(1.0, 2.0, 30.0, 40.0)] * 4)
+    decisions.split_track(proj, proj.identity(first).tracks[-1])
+    assert text.dumps(proj) == plain()
+    assert project.from_dict(json.loads(text.dumps(proj))).identities == proj.identities
