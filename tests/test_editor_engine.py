@@ -112,11 +112,15 @@ def test_analysis_stopped_midway_resumes_from_its_checkpoint(tmp_path, monkeypat
     saved = tmp_path / ("clip" + checkpoint.SUFFIX)
     stop_at = 120
 
+    reports = []
+
     def stop(stage, done, total):
+        reports.append((stage, done, total, len(calls)))
         if stage == "Detecting faces" and done > stop_at:
             raise Cancelled()
     with pytest.raises(Cancelled):
         analyze(CLIP, job=Job(on_progress=stop), checkpoint=saved, recognise=False)
+    assert reports[0] == ("Detecting faces", 0, 275, 0), "a percentage from the start, before the model loads"
     kept = checkpoint.read(saved, checkpoint._header(CLIP, project.DetectorSettings()))
     assert len(kept) >= stop_at
     with saved.open("a") as f:
