@@ -350,7 +350,8 @@ class PeoplePanel(QWidget):
         stats = self.document.stats().values()
         project = self.document.project
         kept = sum(s.state == KEEP for s in stats)
-        self.summary.setText(f"{plural(len(stats), 'person', 'people')} \u00b7 {kept} kept" if project else "")
+        shown = "" if self.model.filter == EVERYONE else f"{len(self.model.ids)} of "
+        self.summary.setText(f"{shown}{plural(len(stats), 'person', 'people')} \u00b7 {kept} kept" if project else "")
         waiting = [s.id for s in stats if s.state == SUGGESTED]
         if waiting:
             names = sorted({self.document.person(i).match.name for i in waiting})
