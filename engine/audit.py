@@ -37,7 +37,7 @@ def why_kept(identity: Identity) -> str:
     if match is not None and match.status == MATCHED:
         return (f"matched automatically to {match.name}'s photo {Path(match.photo).name} "
                 f"at distance {match.distance:.3f}")
-    return "kept by the editor"
+    return "kept by a decision in the project (no photo match recorded)"
 
 
 def _thumbnails(source: Path, project: Project, track_ids: list[int]) -> dict[int, str]:

@@ -90,7 +90,7 @@ def test_audit_says_why_each_person_is_kept(proj, tmp_path, anonymized):
     proj.export.mark = True
     text = audit.render(proj, CLIP, anonymized[0])
     assert f"confirmed by the editor as lin-manuel-miranda (photo {PERFORMER.name}, distance 0.412)" in text
-    assert "kept by the editor" in text and "someone-else" in text
+    assert "kept by a decision in the project (no photo match recorded)" in text and "someone-else" in text
     assert "1, 12 frames in all" in text, "the drawn region"
     assert "review copy" in text
     blurred = sum(d.action == project.BLUR for found in decisions.by_frame(proj).values() for d in found)
