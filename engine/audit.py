@@ -19,7 +19,8 @@ from engine.project import BLUR, IGNORE, KEEP, Project, fingerprint
 
 SUFFIX = ".audit.html"
 THUMB_SIDE = 96
-STYLE = ("body{font:14px sans-serif;margin:2em;color:#222;background:#fff}table{border-collapse:collapse;margin:.5em 0 1.5em}"
+STYLE = ("body{font:14px sans-serif;margin:2em;color:#222;background:#fff}"
+         "table{border-collapse:collapse;margin:.5em 0 1.5em}"
          "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:middle}"
          "img{width:72px;height:72px;object-fit:cover}.warn{color:#b00;font-weight:bold}")
 

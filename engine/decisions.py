@@ -169,6 +169,21 @@ def split_identity(project: Project, identity_id: int) -> list[int]:
     return [identity_id] + [split_track(project, track_id) for track_id in list(identity.tracks[1:])]
 
 
+def set_track_span(project: Project, track_id: int, start: int, end: int) -> None:
+    """The editor moves an appearance's ends: trimmed ends drop their boxes; extended ends hold the nearest box
+    (scored 0, like any frame the tracker filled), covering a face the detector picked up late or lost early.
+    The track is replaced, not changed in place, so undo and saved copies keep the old one intact."""
+    index = next(i for i, t in enumerate(project.tracks) if t.id == track_id)
+    track = project.tracks[index]
+    start, end = max(0, start), min(project.source.frame_count - 1, end)
+    if end < start:
+        raise ValueError("an appearance needs at least one frame")
+    offsets = [min(max(frame - track.start, 0), len(track.boxes) - 1) for frame in range(start, end + 1)]
+    inside = [track.start <= frame <= track.end for frame in range(start, end + 1)]
+    project.tracks[index] = replace(track, start=start, boxes=[track.boxes[o] for o in offsets],
+                                    scores=[track.scores[o] if held else 0.0 for o, held in zip(offsets, inside)])
+
+
 def add_manual_track(project: Project, start: int, boxes: list[Box]) -> Track:
     """A region the editor drew over something the detector missed; always blurred."""
     track = Track(id=max((t.id for t in project.tracks), default=0) + 1, start=start, boxes=list(boxes),
@@ -186,5 +201,6 @@ def remove_track(project: Project, track_id: int) -> None:
 
 
 __all__ = ["BLUR", "KEEP", "IGNORE", "Decision", "track_action", "track_actions", "at_frame", "by_frame",
-           "set_identity", "toggle_identity", "confirm_match", "reject_match", "set_track", "merge_decision", "merge_identities",
-           "merge_people", "rename_identity", "split_track", "split_identity", "add_manual_track", "remove_track"]
+           "set_identity", "toggle_identity", "confirm_match", "reject_match", "set_track", "merge_decision",
+           "merge_identities", "merge_people", "rename_identity", "split_track", "split_identity", "set_track_span",
+           "add_manual_track", "remove_track"]

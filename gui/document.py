@@ -37,23 +37,24 @@ def _copy_people(people: list[Identity]) -> list[Identity]:
 
 @dataclass
 class _State:
-    """Everything an edit can change; the detected tracks' boxes are never edited, so they are not copied."""
+    """Everything an edit can change. Tracks are replaced rather than edited (only their owner changes in
+    place), so keeping the list of track objects is enough to restore their boxes."""
     identities: list[Identity]
     overrides: dict[int, str]
     owners: dict[int, int | None]
-    drawn: list[Track]
+    tracks: list[Track]
+    """The track objects themselves: an edit that changes a track's boxes replaces the object, never edits it."""
     known_faces: list[str]
 
     @classmethod
     def capture(cls, project: projects.Project) -> "_State":
         return cls(_copy_people(project.identities), dict(project.overrides),
-                   {t.id: t.identity for t in project.tracks}, [copy.deepcopy(t) for t in project.tracks if t.manual],
-                   list(project.known_faces))
+                   {t.id: t.identity for t in project.tracks}, list(project.tracks), list(project.known_faces))
 
     def restore(self, project: projects.Project) -> None:
         project.identities = _copy_people(self.identities)
         project.overrides = dict(self.overrides)
-        project.tracks = [t for t in project.tracks if not t.manual] + copy.deepcopy(self.drawn)
+        project.tracks = list(self.tracks)
         for track in project.tracks:
             track.identity = self.owners.get(track.id, track.identity)
         project.known_faces = list(self.known_faces)
@@ -245,6 +246,9 @@ class Document(QObject):
 
     def split_appearance(self, track_id: int) -> int:
         return self._edit("Split appearance", lambda p: decisions.split_track(p, track_id))
+
+    def set_span(self, track_id: int, start: int, end: int) -> None:
+        self._edit("Change appearance length", lambda p: decisions.set_track_span(p, track_id, start, end))
 
     def add_region(self, start: int, boxes: list[Box]) -> int:
         return self._edit("Draw region", lambda p: decisions.add_manual_track(p, start, boxes).id)

@@ -1,7 +1,7 @@
 """The people grid as an editor uses it on the analysed clip: sort, filter, select several and decide, drag a card
 onto another to merge (asked which decision wins when they disagree), answer suggestions, rename, the context menu,
 and review mode; plus the shortcut and dialog fixes that came with it."""
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QMenu
 
@@ -10,6 +10,7 @@ from engine.identities import SUGGESTED, Match
 from engine.project import BLUR, IGNORE, KEEP
 from gui.face_menu import face_menu
 from gui.people import EVERYONE, LOW, SHORT, SUGGESTIONS
+from gui.timeline import LANE_HEIGHT
 from tests.gui.conftest import PHOTO, visible_boxes
 
 
@@ -220,3 +221,30 @@ def test_enter_in_the_export_dialog_exports_and_does_not_browse(opened, qtbot, m
 
 def test_known_faces_dialog_starts_in_the_videos_folder(opened):
     assert opened.known_faces_folder() == str(opened.document.video.parent)
+
+
+def test_dragging_a_lane_bar_end_trims_then_extends_the_appearance(opened, qtbot):
+    lanes, project = opened.timeline.lanes, opened.document.project
+    _, identity, tracks = lanes.rows()[0]
+    original = tracks[0]
+    y = LANE_HEIGHT // 2
+
+    def drag_end(from_frame: int, to_end: int) -> None:
+        grab, drop = QPoint(round(lanes.x_of(from_frame)), y), QPoint(round(lanes.x_of(to_end + 1.5)), y)
+        qtbot.mousePress(lanes, Qt.MouseButton.LeftButton, pos=grab)
+        qtbot.mouseMove(lanes, pos=drop)
+        qtbot.mouseRelease(lanes, Qt.MouseButton.LeftButton, pos=drop)
+
+    drag_end(original.end + 1, original.end - 6)
+    trimmed = project.track(original.id)
+    assert (trimmed.start, trimmed.end) == (original.start, original.end - 6)
+    assert trimmed.boxes == original.boxes[:-6]
+    assert not any(d.track == original.id for d in opened.document.decisions_at(original.end))
+    drag_end(trimmed.end + 1, original.end + 8)
+    longer = project.track(original.id)
+    assert longer.end == original.end + 8 and longer.boxes[-14:] == [trimmed.boxes[-1]] * 14
+    assert longer.scores[-14:] == [0.0] * 14, "held frames count as filled, not detected"
+    assert [d.action for d in opened.document.decisions_at(original.end + 8) if d.track == original.id] == [BLUR]
+    opened.undo_action.trigger()
+    opened.undo_action.trigger()
+    assert project.track(original.id).boxes == original.boxes
