@@ -3,7 +3,6 @@ report written beside every export, and analysis resumed from a checkpoint. On t
 import base64
 import json
 import re
-from pathlib import Path
 
 import pytest
 
