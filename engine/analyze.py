@@ -6,6 +6,7 @@ from typing import Callable
 
 import numpy as np
 
+from engine import checkpoint as checkpoints
 from engine import detect, identities, project, video
 from engine.ahead import ahead
 from engine.detect.base import Detection, fit_scale
@@ -19,31 +20,36 @@ EMBED_FRAMES = 2
 def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None = None,
             known: list[identities.KnownFace] | None = None, job: Job | None = None,
             on_detections: Callable[[int, list[Detection]], None] | None = None,
-            recognise: bool = True) -> project.Project:
+            recognise: bool = True, checkpoint: str | os.PathLike | None = None) -> project.Project:
     """`on_detections(frame, faces)` lets a viewer show plausible faces as they are found, before tracking
     ends; it is called for the frames the detector looked at.
-    Without `recognise` every track is its own person: enough when everyone is blurred, and much faster."""
+    Without `recognise` every track is its own person: enough when everyone is blurred, and much faster.
+    With `checkpoint`, detections are kept in that file as they are made, and those it already holds are reused."""
     settings = settings or project.DetectorSettings()
     job = job or Job()
     info = video.probe(path)
+    job.step("Detecting faces", 0, info.frame_count)
     detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
     width, height = info.display_size
     fine = detector.input_scale(height, width)
     scales = {Detail.FINE: fine, Detail.COARSE: min(fine, fit_scale(settings.coarse_side, height, width))}
     found: list[list[Detection]] = []
     triage = Triage(info.fps, settings.stride, fine_every=settings.fine_every)
+    saved = checkpoints.Checkpoint(checkpoint, path, settings)
 
     def triaged():
         for frame in video.read_frames(path):
             due = triage.due(frame.index, frame.scaled(THUMB_WIDTH / width))
-            yield frame.index, due, frame.scaled(scales[due]) if due else None
+            yield frame.index, due, frame.scaled(scales[due]) if due and not saved.has(frame.index) else None
 
     for index, due, image in ahead(triaged()):
-        faces = detector.detect(image, scales[due]) if due else []
+        faces = saved.done[index] if saved.has(index) else detector.detect(image, scales[due]) if due else []
+        saved.add(index, faces)
         found.append(faces)
         if on_detections and due:
             on_detections(index, [face for face in faces if face.score >= detector.threshold / 2])
         job.step("Detecting faces", index + 1, max(info.frame_count, index + 1))
+    saved.close()
     tracks = link(found, width, height, triage.cuts, TrackerSettings.for_stride(detector.threshold, settings.stride))
     for track in tracks:
         track.thumbnail_frame = (track.best_frames(1) or [track.start])[0]

@@ -26,6 +26,20 @@ def track_action(project: Project, track: Track) -> str:
     return project.identity(track.identity).decision
 
 
+def track_actions(project: Project) -> dict[int, str]:
+    """Every track's action in one pass; asking `track_action` track by track searches the people each time."""
+    people = {i.id: i.decision for i in project.identities}
+    return {t.id: project.overrides[t.id] if t.id in project.overrides
+            else BLUR if t.manual or t.identity is None else people[t.identity] for t in project.tracks}
+
+
+def at_frame(project: Project, frame: int, actions: dict[int, str] | None = None) -> list[Decision]:
+    """`by_frame(project)[frame]` for a viewer that shows one frame at a time, without planning the whole video."""
+    actions = actions or track_actions(project)
+    return _inside_kept([Decision(t.boxes[frame - t.start], actions[t.id], t.id, t.identity, t.manual)
+                         for t in project.tracks if t.start <= frame <= t.end])
+
+
 def by_frame(project: Project) -> dict[int, list[Decision]]:
     frames: dict[int, list[Decision]] = {}
     for track in project.tracks:
@@ -98,13 +112,38 @@ def set_track(project: Project, track_id: int, action: str | None) -> None:
         project.overrides[track_id] = action
 
 
-def merge_identities(project: Project, keep_id: int, other_id: int) -> None:
-    """The editor knows these two are the same person; the first one's decision wins."""
-    keep, other = project.identity(keep_id), project.identity(other_id)
-    keep.tracks = sorted(set(keep.tracks) | set(other.tracks), key=lambda t: project.track(t).start)
-    for track_id in other.tracks:
-        project.track(track_id).identity = keep_id
-    project.identities.remove(other)
+def merge_decision(project: Project, identity_ids: list[int]) -> str | None:
+    """The decision a merge of these people would carry without asking: theirs if they agree, None if they
+    disagree (the editor must choose; `merge_identities` falls back to blur, the safe one)."""
+    found = {project.identity(i).decision for i in identity_ids}
+    return found.pop() if len(found) == 1 else None
+
+
+def merge_identities(project: Project, keep_id: int, other_id: int, decision: str | None = None) -> None:
+    """The editor knows these two are the same person. When their decisions differ and the editor did not say
+    which wins, the merged person is blurred: silently keeping (or dropping a keep) would surprise either way."""
+    merge_people(project, [keep_id, other_id], decision)
+
+
+def merge_people(project: Project, identity_ids: list[int], decision: str | None = None) -> int:
+    """Everyone in `identity_ids` becomes the first of them; their name and match carry over when it has none."""
+    chosen = decision or merge_decision(project, identity_ids) or BLUR
+    keep = project.identity(identity_ids[0])
+    for other_id in identity_ids[1:]:
+        other = project.identity(other_id)
+        keep.tracks = sorted(set(keep.tracks) | set(other.tracks), key=lambda t: project.track(t).start)
+        for track_id in other.tracks:
+            project.track(track_id).identity = keep.id
+        keep.name = keep.name or other.name
+        keep.match = keep.match or other.match
+        project.identities.remove(other)
+    if chosen != keep.decision:
+        set_identity(project, keep.id, chosen)
+    return keep.id
+
+
+def rename_identity(project: Project, identity_id: int, name: str | None) -> None:
+    project.identity(identity_id).name = (name or "").strip() or None
 
 
 def split_track(project: Project, track_id: int) -> int:
@@ -123,6 +162,28 @@ def split_track(project: Project, track_id: int) -> int:
     return new_id
 
 
+def split_identity(project: Project, identity_id: int) -> list[int]:
+    """Undo a wrong grouping: every appearance but the first becomes a person of its own, blurred until decided
+    (the safe side when the grouping had kept a bystander along with someone)."""
+    identity = project.identity(identity_id)
+    return [identity_id] + [split_track(project, track_id) for track_id in list(identity.tracks[1:])]
+
+
+def set_track_span(project: Project, track_id: int, start: int, end: int) -> None:
+    """The editor moves an appearance's ends: trimmed ends drop their boxes; extended ends hold the nearest box
+    (scored 0, like any frame the tracker filled), covering a face the detector picked up late or lost early.
+    The track is replaced, not changed in place, so undo and saved copies keep the old one intact."""
+    index = next(i for i, t in enumerate(project.tracks) if t.id == track_id)
+    track = project.tracks[index]
+    start, end = max(0, start), min(project.source.frame_count - 1, end)
+    if end < start:
+        raise ValueError("an appearance needs at least one frame")
+    offsets = [min(max(frame - track.start, 0), len(track.boxes) - 1) for frame in range(start, end + 1)]
+    inside = [track.start <= frame <= track.end for frame in range(start, end + 1)]
+    project.tracks[index] = replace(track, start=start, boxes=[track.boxes[o] for o in offsets],
+                                    scores=[track.scores[o] if held else 0.0 for o, held in zip(offsets, inside)])
+
+
 def add_manual_track(project: Project, start: int, boxes: list[Box]) -> Track:
     """A region the editor drew over something the detector missed; always blurred."""
     track = Track(id=max((t.id for t in project.tracks), default=0) + 1, start=start, boxes=list(boxes),
@@ -139,5 +200,7 @@ def remove_track(project: Project, track_id: int) -> None:
     project.overrides.pop(track_id, None)
 
 
-__all__ = ["BLUR", "KEEP", "IGNORE", "Decision", "track_action", "by_frame", "set_identity", "toggle_identity",
-           "confirm_match", "reject_match", "set_track", "merge_identities", "split_track", "add_manual_track", "remove_track"]
+__all__ = ["BLUR", "KEEP", "IGNORE", "Decision", "track_action", "track_actions", "at_frame", "by_frame",
+           "set_identity", "toggle_identity", "confirm_match", "reject_match", "set_track", "merge_decision",
+           "merge_identities", "merge_people", "rename_identity", "split_track", "split_identity", "set_track_span",
+           "add_manual_track", "remove_track"]

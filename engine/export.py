@@ -6,7 +6,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import decisions, identities, render, stills, video
+from engine import audit, decisions, identities, render, stills, video
 from engine.ahead import ahead
 from engine.detect import create
 from engine.errors import OutputError
@@ -58,6 +58,7 @@ def export(proj: Project, output: str | os.PathLike, job: Job | None = None,
             writer.write(frame)
             job.step("Exporting", frame.index + 1, max(total, frame.index + 1))
         _drain(packets, writer)
+    audit.write(proj, source, output)
     return Exported(Path(output), list(job.warnings))
 
 

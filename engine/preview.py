@@ -3,7 +3,7 @@ playing forward costs one decode per frame, and stepping back hits a cache fille
 import bisect
 import os
 from collections import OrderedDict
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 import av
 import numpy as np
@@ -13,6 +13,8 @@ from engine.errors import InputError
 from engine.track import Box
 
 CACHE_BYTES = 256 << 20
+
+Key = TypeVar("Key")
 
 
 class FrameSource:
@@ -122,8 +124,8 @@ class FrameSource:
         self.close()
 
 
-def crops(path: str | os.PathLike, wanted: dict[object, tuple[int, Box]],
-          padding: float = 1.6) -> Iterator[tuple[object, np.ndarray]]:
+def crops(path: str | os.PathLike, wanted: dict[Key, tuple[int, Box]],
+          padding: float = 1.6) -> Iterator[tuple[Key, np.ndarray]]:
     """A padded square-ish crop around each (frame, box), in frame order so the decoder mostly runs forward."""
     with FrameSource(path) as source:
         for key, (index, box) in sorted(wanted.items(), key=lambda item: item[1][0]):

@@ -4,7 +4,7 @@ import hashlib
 import json
 import os
 import typing
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 
 from engine import atomic, typecheck
@@ -97,7 +97,11 @@ def fingerprint(path: str | os.PathLike) -> str:
 
 
 def to_dict(project: Project) -> dict:
-    data = asdict(project)
+    """Tracks and people field by field: `asdict` copies every box of every track, seconds for a crowded video."""
+    data = asdict(replace(project, tracks=[], identities=[]))
+    data["tracks"] = [{f.name: getattr(t, f.name) for f in fields(t)} for t in project.tracks]
+    data["identities"] = [{**{f.name: getattr(i, f.name) for f in fields(i)},
+                           "match": None if i.match is None else asdict(i.match)} for i in project.identities]
     data["overrides"] = {str(k): v for k, v in project.overrides.items()}
     return data
 
@@ -163,8 +167,10 @@ def from_dict(data: dict, where: str = "project") -> Project:
         raise ProjectFileError(f"{where}: not a valid LimeLight project ({type(exc).__name__}: {exc})") from None
 
 
-def save(project: Project, path: str | os.PathLike) -> None:
-    atomic.write_bytes(path, json.dumps(to_dict(project), separators=(",", ":")).encode(), "save the project")
+def save(project: Project, path: str | os.PathLike, text: str | None = None) -> None:
+    """`text`: the project already serialised (see engine.project_text), for callers that save often."""
+    text = text if text is not None else json.dumps(to_dict(project), separators=(",", ":"))
+    atomic.write_bytes(path, text.encode(), "save the project")
 
 
 def load(path: str | os.PathLike) -> Project:

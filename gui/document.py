@@ -10,36 +10,51 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from engine import decisions
+from engine import decisions, people_stats
 from engine import project as projects
 from engine.detect.base import Detection
 from engine.errors import UserError
 from engine.identities import Identity, KnownFace, apply_known_faces
+from engine.project_text import ProjectText
 from engine.track import Box, Track
 from engine.video import VideoInfo
 
 AUTOSAVE_MS = 400
+FRAMES_REMEMBERED = 512
+ACTION_VERBS = {projects.KEEP: "Keep", projects.BLUR: "Blur", projects.IGNORE: "Mark as not a face:"}
+
+
+def _copy_people(people: list[Identity]) -> list[Identity]:
+    """What an edit can change in a person, copied; embeddings are never edited in place, so they are shared
+    (a deep copy of 300 people's embeddings made every edit take tenths of a second)."""
+    copies = []
+    for person in people:
+        twin = copy.copy(person)
+        twin.tracks, twin.match = list(person.tracks), copy.copy(person.match)
+        copies.append(twin)
+    return copies
 
 
 @dataclass
 class _State:
-    """Everything an edit can change; the detected tracks' boxes are never edited, so they are not copied."""
+    """Everything an edit can change. Tracks are replaced rather than edited (only their owner changes in
+    place), so keeping the list of track objects is enough to restore their boxes."""
     identities: list[Identity]
     overrides: dict[int, str]
     owners: dict[int, int | None]
-    drawn: list[Track]
+    tracks: list[Track]
+    """The track objects themselves: an edit that changes a track's boxes replaces the object, never edits it."""
     known_faces: list[str]
 
     @classmethod
     def capture(cls, project: projects.Project) -> "_State":
-        return cls(copy.deepcopy(project.identities), dict(project.overrides),
-                   {t.id: t.identity for t in project.tracks}, [copy.deepcopy(t) for t in project.tracks if t.manual],
-                   list(project.known_faces))
+        return cls(_copy_people(project.identities), dict(project.overrides),
+                   {t.id: t.identity for t in project.tracks}, list(project.tracks), list(project.known_faces))
 
     def restore(self, project: projects.Project) -> None:
-        project.identities = copy.deepcopy(self.identities)
+        project.identities = _copy_people(self.identities)
         project.overrides = dict(self.overrides)
-        project.tracks = [t for t in project.tracks if not t.manual] + copy.deepcopy(self.drawn)
+        project.tracks = list(self.tracks)
         for track in project.tracks:
             track.identity = self.owners.get(track.id, track.identity)
         project.known_faces = list(self.known_faces)
@@ -86,7 +101,12 @@ class Document(QObject):
         self.path: Path | None = None
         self.found: dict[int, list[Detection]] = {}
         self.undo_stack = QUndoStack(self)
-        self._plan: dict[int, list[decisions.Decision]] | None = None
+        self._frames: dict[int, list[decisions.Decision]] = {}
+        self._actions: dict[int, str] | None = None
+        self._people: dict[int, Identity] | None = None
+        self._text = ProjectText()
+        self._figures = people_stats.TrackFigures()
+        self._stats: dict[int, people_stats.PersonStats] | None = None
         self._dirty = False
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save)
@@ -109,7 +129,8 @@ class Document(QObject):
         self._take(None, None)
 
     def _take(self, project: projects.Project | None, path: Path | None) -> None:
-        self.project, self.path, self._plan = project, path, None
+        self.project, self.path, self._frames = project, path, {}
+        self._stats = self._actions = self._people = None
         self.undo_stack.clear()
         self.opened.emit()
 
@@ -128,18 +149,27 @@ class Document(QObject):
         return self.info.fps if self.info else 25.0
 
     def decisions_at(self, frame: int) -> list[decisions.Decision]:
+        """Planned per frame as frames are shown (planning the whole video took seconds with 300 people)."""
         if self.project is None:
             return []
-        if self._plan is None:
-            self._plan = decisions.by_frame(self.project)
-        return self._plan.get(frame, [])
+        if frame not in self._frames:
+            if len(self._frames) > FRAMES_REMEMBERED:
+                self._frames.clear()
+            self._frames[frame] = decisions.at_frame(self.project, frame, self.actions())
+        return self._frames[frame]
+
+    def actions(self) -> dict[int, str]:
+        if self._actions is None:
+            self._actions = decisions.track_actions(self.project)
+        return self._actions
 
     def action(self, track: Track) -> str:
-        return decisions.track_action(self.project, track)
+        return self.actions()[track.id]
 
     def touch(self) -> None:
         """After any edit: views repaint now, the file is written once the editor pauses."""
-        self._plan = None
+        self._stats = self._actions = self._people = None
+        self._frames = {}
         self._dirty = True
         self._autosave.start()
         self.changed.emit()
@@ -149,7 +179,7 @@ class Document(QObject):
         if not (self._dirty and self.project is not None and self.path is not None):
             return
         try:
-            projects.save(self.project, self.path)
+            projects.save(self.project, self.path, self._text.dumps(self.project))
         except UserError as exc:
             self.save_failed.emit(str(exc))
             return
@@ -176,11 +206,49 @@ class Document(QObject):
     def set_appearance(self, track_id: int, action: str | None) -> None:
         self._edit("Change appearance", lambda p: decisions.set_track(p, track_id, action))
 
-    def merge_people(self, keep_id: int, other_id: int) -> None:
-        self._edit("Merge people", lambda p: decisions.merge_identities(p, keep_id, other_id))
+    def set_people(self, identity_ids: list[int], decision: str) -> None:
+        """One undo step for the whole selection, however many people it holds."""
+        def change(project):
+            for identity_id in identity_ids:
+                decisions.set_identity(project, identity_id, decision)
+        self._edit(f"{ACTION_VERBS[decision]} {len(identity_ids)} people", change)
+
+    def merge_people(self, identity_ids: list[int], decision: str | None = None) -> int:
+        return self._edit("Merge people", lambda p: decisions.merge_people(p, identity_ids, decision))
+
+    def split_person(self, identity_id: int) -> list[int]:
+        return self._edit("Split person", lambda p: decisions.split_identity(p, identity_id))
+
+    def rename_person(self, identity_id: int, name: str) -> None:
+        self._edit("Rename person", lambda p: decisions.rename_identity(p, identity_id, name))
+
+    def answer_suggestions(self, identity_ids: list[int], confirmed: bool) -> None:
+        answer = decisions.confirm_match if confirmed else decisions.reject_match
+
+        def change(project):
+            for identity_id in identity_ids:
+                answer(project, identity_id)
+        self._edit("Confirm suggestion" if confirmed else "Reject suggestion", change)
+
+    def person(self, identity_id: int) -> Identity:
+        """By id without searching the list: views ask for dozens of people per repaint."""
+        if self._people is None:
+            self._people = {i.id: i for i in self.project.identities}
+        return self._people[identity_id]
+
+    def stats(self) -> dict[int, people_stats.PersonStats]:
+        """Per-person figures, recomputed once after each edit however many views ask."""
+        if self.project is None:
+            return {}
+        if self._stats is None:
+            self._stats = people_stats.all_stats(self.project, self._figures)
+        return self._stats
 
     def split_appearance(self, track_id: int) -> int:
         return self._edit("Split appearance", lambda p: decisions.split_track(p, track_id))
+
+    def set_span(self, track_id: int, start: int, end: int) -> None:
+        self._edit("Change appearance length", lambda p: decisions.set_track_span(p, track_id, start, end))
 
     def add_region(self, start: int, boxes: list[Box]) -> int:
         return self._edit("Draw region", lambda p: decisions.add_manual_track(p, start, boxes).id)

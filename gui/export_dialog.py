@@ -3,8 +3,21 @@ the source) before the dialog closes, so a long export never fails at its first 
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, \
-    QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import render
 from engine.errors import UserError
@@ -28,6 +41,7 @@ class ExportDialog(QDialog):
         self._settings = settings
         self.output = QLineEdit(str(output))
         browse = QPushButton("Browse\u2026")
+        browse.setAutoDefault(False)
         browse.clicked.connect(self._browse)
         where = QHBoxLayout()
         where.addWidget(self.output, 1)

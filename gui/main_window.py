@@ -12,9 +12,10 @@ from gui.export_dialog import ExportDialog, suggested_output
 from gui.face_menu import face_menu
 from gui.icons import app_icon, icon
 from gui.images import to_pixmap
-from gui.people import PeoplePanel, best_track
+from gui.people import PeoplePanel
 from gui.preview import PreviewView
 from gui.progress import TaskRow
+from gui.review import ReviewBar
 from gui.session import Session
 from gui.style import ACTION_WORDS, person_label, plural
 from gui.timeline import Timeline
@@ -69,7 +70,7 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.setIconText("Undo")
         self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Shift+Z")])
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.setIconText("Redo")
         self.delete_action = self._action("&Delete Drawn Region", self.delete_region, QKeySequence.StandardKey.Delete)
         self.result_action = self._action("Show &Result", self._show_result, "R", checkable=True)
@@ -87,6 +88,10 @@ class MainWindow(QMainWindow):
         self.next_action = self._action("&Next Frame", lambda: player.step(1), "Right", icon_name="next")
         self.end_action = self._action("Go to &End", lambda: player.step(player.count), "End", icon_name="end")
         self.about_action = self._action("&About LimeLight", self._about)
+        self.review_action = self._action("Re&view Mode", self._review, "Ctrl+R", checkable=True)
+        self.review_action.setToolTip("Step through the moments worth a look: N next, P previous (Ctrl+R)")
+        self.review_next_action = self._action("Next Moment to Review", lambda: self.review.step(1), "N")
+        self.review_previous_action = self._action("Previous Moment to Review", lambda: self.review.step(-1), "P")
 
     def _make_layout(self) -> None:
         self.preview = PreviewView(self.document, self.player)
@@ -98,6 +103,8 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.preview, 1)
+        self.review = ReviewBar(self.document, self.player)
+        column.addWidget(self.review)
         column.addWidget(self.transport)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("mainSplitter")
@@ -137,6 +144,8 @@ class MainWindow(QMainWindow):
             edit.addSeparator() if action is None else edit.addAction(action)
         view = bar.addMenu("&View")
         view.addAction(self.result_action)
+        for action in (self.review_action, self.review_next_action, self.review_previous_action):
+            view.addAction(action)
         view.addAction(self.people_dock.toggleViewAction())
         playback = bar.addMenu("&Playback")
         for action in [self.play_action, *self.playback_actions, self.previous_action, self.next_action,
@@ -168,8 +177,12 @@ class MainWindow(QMainWindow):
         self.preview.region_edited.connect(lambda track, frame, box: session.track_region(frame, box, track))
         self.preview.hint.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.people.person_selected.connect(lambda identity: self.select_person(identity, seek=True))
+        self.people.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.review.moment_shown.connect(lambda track, identity: identity is not None and self.select_person(identity))
+        self.review.closed.connect(lambda: self.review_action.setChecked(False))
         self.timeline.lanes.person_selected.connect(self.select_person)
         self._save_error_shown = False
+        self._closing = False
 
     # Settings
 
@@ -187,7 +200,7 @@ class MainWindow(QMainWindow):
         else:
             self.splitter.setSizes([620, 230])
             self.resizeDocks([self.people_dock], [380], Qt.Orientation.Horizontal)
-        self.result_action.setChecked(self.settings.value("view/result", False, type=bool))
+        self.result_action.setChecked(self.settings.value("view/result", True, type=bool))
         self.beside_action.setChecked(self.settings.value("projects/beside_videos", True, type=bool))
         self.session.beside_videos = self.beside_action.isChecked()
 
@@ -240,16 +253,23 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(row)
         task.ended.connect(row.deleteLater)
 
+    def known_faces_folder(self) -> str:
+        """Where photos were last taken from, else the video's own folder: both beat the home folder."""
+        folder = self.settings.value("folders/known")
+        if folder and Path(folder).is_dir():
+            return folder
+        return str(self.document.video.parent if self.document.video else Path.home())
+
     def choose_known_photos(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Photos of people to keep visible",
-                                                self.settings.value("folders/known", str(Path.home())), PHOTO_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Photos of people to keep visible", self.known_faces_folder(),
+                                                PHOTO_FILTER)
         if paths:
             self.settings.setValue("folders/known", str(Path(paths[0]).parent))
             self.session.load_known_faces(paths)
 
     def choose_known_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of photos of people to keep visible",
-                                                  self.settings.value("folders/known", str(Path.home())))
+                                                  self.known_faces_folder())
         if folder:
             self.settings.setValue("folders/known", folder)
             self.session.load_known_faces([folder])
@@ -292,7 +312,8 @@ class MainWindow(QMainWindow):
                                      f"{plural(len(person.tracks), 'appearance')}", 6000)
 
     def _face_menu(self, track_id: int, position) -> None:
-        menu = face_menu(self.document, track_id, self)
+        menu = face_menu(self.document, track_id, self, selected=self.people.selected_ids(),
+                         report=lambda text: self.statusBar().showMessage(text, 8000), rename=self.people.rename)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(position)
 
@@ -302,10 +323,17 @@ class MainWindow(QMainWindow):
         self.timeline.select(identity_id)
         project = self.document.project
         if seek and project is not None:
-            best = best_track(project.identity(identity_id), {t.id: t for t in project.tracks})
+            best = self.document.stats()[identity_id].best_frame
             if best is not None:
                 self.player.pause()
-                self.player.seek(best.thumbnail_frame if best.thumbnail_frame is not None else best.start)
+                self.player.seek(best)
+
+    def _review(self, on: bool) -> None:
+        if on:
+            self.review.start()
+        else:
+            self.review.stop()
+        self._update()
 
     def delete_region(self) -> None:
         region = self.preview.selected_region
@@ -348,9 +376,31 @@ class MainWindow(QMainWindow):
         self.analyse_action.setEnabled(has_video and not has_project and not session.busy(session.analysis))
         self.known_photos_action.setEnabled(has_video)
         self.known_folder_action.setEnabled(has_video)
+        self.review_action.setEnabled(has_project)
+        for action in (self.review_next_action, self.review_previous_action):
+            action.setEnabled(self.review.active)
         for action in [self.play_action, self.start_action, self.previous_action, self.next_action,
                        self.end_action, *self.playback_actions]:
             action.setEnabled(has_video)
+
+    def ask_before_closing(self) -> QMessageBox:
+        done = self.session.analysis_progress()
+        box = QMessageBox(QMessageBox.Icon.Question, "Analysis is running",
+                          f"The analysis of {self.document.video.name} is {done}% done. Close LimeLight anyway?",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText("Nothing is lost: the faces found so far are kept, and the analysis continues from "
+                               "there when you open this video again.")
+        close = box.addButton("Close", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton("Keep Analysing", QMessageBox.ButtonRole.RejectRole))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button) -> None:
+            if button is close:
+                self._closing = True
+                self.close()
+        box.buttonClicked.connect(answered)
+        box.open()
+        return box
 
     # Window events
 
@@ -369,6 +419,12 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:
+        """Closing mid-analysis asks first; the detections made so far are kept and the analysis continues from
+        there when the video is opened again."""
+        if self.session.busy(self.session.analysis) and not self._closing:
+            event.ignore()
+            self.ask_before_closing()
+            return
         self.session.close()
         self._save_settings()
         super().closeEvent(event)

@@ -123,8 +123,10 @@ class PreviewView(QWidget):
         elif not self.show_result:
             for decision in sorted(self.decisions(), key=lambda d: d.identity == self.highlight):
                 self._paint_decision(painter, decision)
-        elif self._hover is not None:
-            self._paint_decision(painter, self._hover)
+        else:
+            for decision in self.decisions():
+                if decision == self._hover or (decision.identity is not None and decision.identity == self.highlight):
+                    self._paint_decision(painter, decision)
         for box in filter(None, (self.pending, self._drag and self._drag.get("box"))):
             painter.setPen(QPen(ACCENT, 2, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, Signal
 from engine import project as projects
 from engine import regions, stills
 from engine.analyze import analyze
+from engine.checkpoint import discard
 from engine.errors import ProjectFileError, UserError
 from engine.export import export
 from engine.identities import load_known_faces
@@ -55,6 +56,7 @@ class Session(QObject):
         self.tracking: Task | None = None
         self.fingerprint: str | None = None
         self.pending_known: list[tuple[list, list[str]]] = []
+        self._analysis_share = 0.0
 
     # Opening
 
@@ -136,21 +138,33 @@ class Session(QObject):
         if video is None or self.busy(self.analysis):
             return
         self.document.found = {}
+        checkpoint = storage.checkpoint_path(video, self.fingerprint, self.store)
+        if checkpoint.is_file():
+            self.message.emit("Continuing the analysis from where it stopped")
 
         def work(job):
-            return analyze(video, job=job, on_detections=lambda frame, faces: task.partial.emit((frame, faces)))
+            return analyze(video, job=job, on_detections=lambda frame, faces: task.partial.emit((frame, faces)),
+                           checkpoint=checkpoint)
 
         task = Task("Analysing", work, self)
         task.partial.connect(lambda found: video == self.document.video and self.document.add_detections(*found))
-        task.finished.connect(lambda project: self._analysed(video, project))
+        task.finished.connect(lambda project: self._analysed(video, project, checkpoint))
+        task.progress.connect(lambda stage, done, total: setattr(self, "_analysis_share", done / max(total, 1)))
+        self._analysis_share = 0.0
         task.cancelled.connect(lambda: self.message.emit("Analysis cancelled. File \u203a Analyse Video starts it "
                                                          "again."))
         self.analysis = self._run(task)
 
-    def _analysed(self, video: Path, project: projects.Project) -> None:
+    def analysis_progress(self) -> int:
+        """Percent of the analysis' current stage: detection, nearly all of the time."""
+        return int(100 * self._analysis_share)
+
+    def _analysed(self, video: Path, project: projects.Project, checkpoint: Path) -> None:
         if video != self.document.video:
             return
         self.document.set_analysis(project, storage.place(video, self.fingerprint, self.store, self.beside_videos))
+        if self.document.path.is_file():
+            discard(checkpoint)
         for known, paths in self.pending_known:
             self._apply_known(known, paths)
         self.pending_known = []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
+from engine import checkpoint as checkpoints
 from engine import project as projects
 from engine.errors import ProjectFileError
 
@@ -22,6 +23,12 @@ def _key(fingerprint: str) -> str:
 def stored_path(video: Path, fingerprint: str, store: Path) -> Path:
     """The video's name is there for whoever looks in the folder; finding it again relies on the fingerprint."""
     return store / f"{video.stem}-{_key(fingerprint)}{projects.SUFFIX}"
+
+
+def checkpoint_path(video: Path, fingerprint: str, store: Path) -> Path:
+    """Always in the per-user store: a half-done analysis is no file to leave beside someone's footage."""
+    store.mkdir(parents=True, exist_ok=True)
+    return store / f"{video.stem}-{_key(fingerprint)}{checkpoints.SUFFIX}"
 
 
 def _writable(folder: Path) -> bool:

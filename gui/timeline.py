@@ -8,8 +8,18 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QToolTip, QVBoxL
 
 from gui.document import Document
 from gui.player import Player
-from gui.style import ACCENT, ACTION_COLOURS, ACTION_WORDS, BACKDROP, DETECTION_COLOUR, DIM_TEXT, PANEL, TEXT, \
-    person_label, timecode
+from gui.style import (
+    ACCENT,
+    ACTION_COLOURS,
+    ACTION_WORDS,
+    BACKDROP,
+    DETECTION_COLOUR,
+    DIM_TEXT,
+    PANEL,
+    TEXT,
+    person_label,
+    timecode,
+)
 
 LABEL_WIDTH = 170
 RIGHT_MARGIN = 12
@@ -17,6 +27,7 @@ RULER_HEIGHT = 30
 LANE_HEIGHT = 22
 TICK_SECONDS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 MIN_TICK_PIXELS = 80
+END_GRAB = 4
 
 
 class _TimeStrip(QWidget):
@@ -106,11 +117,13 @@ class Ruler(_TimeStrip):
 
 
 class Lanes(_TimeStrip):
+    """Click a lane to seek; drag either end of an appearance's bar to trim or extend it."""
     person_selected = Signal(int)
 
     def __init__(self, document: Document, player: Player, parent: QWidget | None = None):
         super().__init__(document, player, parent)
         self.selected: int | None = None
+        self.dragging: dict | None = None
         self.setMouseTracking(True)
         document.opened.connect(self._resize)
         document.changed.connect(self._resize)
@@ -137,7 +150,9 @@ class Lanes(_TimeStrip):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKDROP)
-        for row, (label, identity, tracks) in enumerate(self.rows()):
+        rows = self.rows()
+        first, last = event.rect().top() // LANE_HEIGHT, event.rect().bottom() // LANE_HEIGHT + 1
+        for row, (label, identity, tracks) in enumerate(rows[first:last], start=first):
             top = row * LANE_HEIGHT
             chosen = identity is not None and identity == self.selected
             if chosen:
@@ -170,8 +185,23 @@ class Lanes(_TimeStrip):
         frame = self.frame_at(point.x())
         return rows[row], next((t for t in rows[row][2] if t.start <= frame <= t.end), None)
 
+    def _end_at(self, point: QPointF) -> dict | None:
+        """The appearance end (of a person's lane) under the pointer, within a few pixels."""
+        rows = self.rows()
+        row = int(point.y() // LANE_HEIGHT)
+        if point.x() < LABEL_WIDTH or not 0 <= row < len(rows) or rows[row][1] is None:
+            return None
+        for track in rows[row][2]:
+            for side, frame in (("start", track.start), ("end", track.end + 1)):
+                if abs(self.x_of(frame) - point.x()) <= END_GRAB:
+                    return {"track": track.id, "side": side, "start": track.start, "end": track.end}
+        return None
+
     def mousePressEvent(self, event) -> None:
         """A click on a lane seeks there; a click on a lane's name goes to that person's first appearance."""
+        self.dragging = self._end_at(event.position())
+        if self.dragging is not None:
+            return
         row, _ = self._hit(event.position())
         if row is None:
             return
@@ -189,7 +219,24 @@ class Lanes(_TimeStrip):
         self.selected = identity_id
         self.update()
 
+    def mouseReleaseEvent(self, event) -> None:
+        drag, self.dragging = self.dragging, None
+        if drag is not None and self.document.project is not None:
+            frame = self.frame_at(event.position().x())
+            start, end = (min(frame, drag["end"]), drag["end"]) if drag["side"] == "start" \
+                else (drag["start"], max(frame - 1, drag["start"]))
+            if (start, end) != (drag["start"], drag["end"]):
+                self.document.set_span(drag["track"], start, end)
+                fps = self.document.fps
+                QToolTip.showText(event.globalPosition().toPoint(), f"Appearance now {timecode(start, fps)} \u2013 "
+                                  f"{timecode(end, fps)}", self)
+
     def mouseMoveEvent(self, event) -> None:
+        if self.dragging is not None:
+            self.player.seek(self.frame_at(event.position().x()))
+            return
+        self.setCursor(Qt.CursorShape.SizeHorCursor if self._end_at(event.position())
+                       else Qt.CursorShape.ArrowCursor)
         row, track = self._hit(event.position())
         if track is None or event.position().x() < LABEL_WIDTH:
             QToolTip.hideText()

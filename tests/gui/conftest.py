@@ -128,7 +128,7 @@ def gui_analysis(app, footage, tmp_path_factory):
     facts.pristine = folder / "pristine.limelight.json"
     shutil.copy(window.document.path, facts.pristine)
     facts.identities = len(window.document.project.identities)
-    facts.cards = len(window.people.cards)
+    facts.cards = len(window.people.model.ids)
     facts.lanes = len(window.timeline.lanes.rows())
     window.close()
     window.deleteLater()

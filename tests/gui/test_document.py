@@ -39,7 +39,7 @@ def test_every_kind_of_edit_undoes_to_the_exact_previous_state(document):
         lambda: document.toggle_person(first.id),
         lambda: document.set_person(second.id, KEEP),
         lambda: document.set_appearance(track.id, IGNORE),
-        lambda: document.merge_people(first.id, second.id),
+        lambda: document.merge_people([first.id, second.id]),
         lambda: document.split_appearance(track.id),
         lambda: document.add_region(10, [(5.0, 5.0, 40.0, 40.0)] * 5),
     ]

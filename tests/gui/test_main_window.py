@@ -32,7 +32,8 @@ def test_clicking_a_face_toggles_that_person_everywhere_and_autosaves(opened, qt
     assert person.decision == KEEP
     assert [d.action for d in opened.document.decisions_at(frame) if d.track == track.id] == [KEEP]
     qtbot.waitUntil(lambda: saved_decision(opened, person.id) == KEEP)
-    assert opened.people.cards[person.id].switch.isChecked()
+    assert opened.people.selected_ids() == [person.id]
+    assert opened.document.stats()[person.id].state == KEEP
     assert opened.timeline.lanes.selected == person.id
 
 
@@ -70,12 +71,14 @@ def test_merge_and_split_people_from_the_menu(opened):
     first, second = proj.identities[0], proj.identities[1]
     track = proj.track(first.tracks[0])
     menu = face_menu(opened.document, track.id, opened)
-    merge = next(a.menu() for a in menu.actions() if a.menu() is not None)
-    next(a for a in merge.actions() if a.text().startswith(f"Person {second.id} ")).trigger()
+    merge = next(a for a in menu.actions() if a.text().startswith("Merge"))
+    assert not merge.isEnabled(), "nobody selected to merge with"
+    menu = face_menu(opened.document, track.id, opened, selected=[second.id])
+    next(a for a in menu.actions() if a.text() == f"Merge Person {first.id} with the 1 selected person").trigger()
     merged = proj.identity(first.id)
     assert set(second.tracks) <= set(merged.tracks)
     assert all(i.id != second.id for i in proj.identities)
-    assert len(opened.people.cards) == len(proj.identities)
+    assert len(opened.people.model.ids) == len(proj.identities)
     menu = face_menu(opened.document, second.tracks[0], opened)
     next(a for a in menu.actions() if a.text().startswith("Split")).trigger()
     assert proj.track(second.tracks[0]).identity not in (None, first.id)
@@ -121,6 +124,7 @@ def test_show_result_renders_the_blur_in_the_preview(opened):
     frame, track = biggest_face(opened)
     opened.player.seek(frame)
     x0, y0, x1, y1 = map(int, track.box_at(frame))
+    opened.result_action.setChecked(False)
     source = opened.player.image[y0:y1, x0:x1].astype(int)
     opened.result_action.trigger()
     shown = opened.preview._image
@@ -146,17 +150,15 @@ def test_timeline_lane_click_seeks_and_selects_the_person(opened, qtbot):
     assert opened.player.index == 200
 
 
-def test_people_card_switch_and_thumbnails(opened, qtbot):
-    qtbot.waitUntil(lambda: bool(opened.people.thumbnails), timeout=60_000)
-    proj = opened.document.project
-    person = proj.identities[0]
-    card = opened.people.cards[person.id]
-    assert card.thumb.pixmap() is not None and not card.thumb.pixmap().isNull()
-    assert card.switch.text() == "Blurred"
-    card.switch.click()
-    assert person.decision == KEEP and card.switch.text() == "Kept"
-    qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
-    assert opened.preview.highlight == person.id
+def test_people_cards_show_faces_and_a_click_selects_and_seeks(opened, qtbot):
+    qtbot.waitUntil(lambda: bool(opened.people.model.thumbnails), timeout=60_000)
+    grid, model = opened.people.grid, opened.people.model
+    person = model.ids[0]
+    thumb = model.thumbnail(person)
+    assert thumb is not None and not thumb.isNull()
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.visualRect(model.index(0)).center())
+    assert opened.preview.highlight == person
+    assert opened.player.index == opened.document.stats()[person].best_frame
 
 
 def test_keyboard_shortcuts_drive_playback(opened, qtbot):
@@ -191,7 +193,8 @@ def test_known_faces_keep_the_matching_person(opened, qtbot):
     assert (person.decision, person.name) == (KEEP, "lin-manuel-miranda")
     assert sum(i.decision == KEEP for i in opened.document.project.identities) <= 2
     assert str(PHOTO.resolve()) in opened.document.project.known_faces
-    assert opened.people.cards[person.id].name.text() == "lin-manuel-miranda"
+    model = opened.people.model
+    assert model.index(model.ids.index(person.id)).data() == "lin-manuel-miranda"
     opened.undo_action.trigger()
     assert opened.document.project.identity(track.identity).decision == BLUR
 
@@ -259,11 +262,12 @@ def test_a_damaged_project_is_kept_aside_and_the_video_analysed_again(window, fo
 
 def test_settings_are_remembered(window, qtbot, tmp_path):
     assert not window.session.beside_videos, "the harness turned 'projects beside videos' off"
+    assert window.result_action.isChecked(), "the preview opens on the result, as it will be exported"
     window.result_action.trigger()
     window.resize(720, 540)
     window.close()
     again = make_window(tmp_path, size=None)
     qtbot.addWidget(again)
-    assert again.result_action.isChecked()
+    assert not again.result_action.isChecked()
     assert (again.width(), again.height()) == (720, 540)
 
