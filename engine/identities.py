@@ -195,10 +195,10 @@ def apply_known_faces(identities: list[Identity], known: list[KnownFace], tracks
     - that person is nearer by MARGIN than any other known person;
     - it is nearer by COHORT_GAP than every other identity the video proves is someone else (seen in the same
       frame, or far from it): where the whole cast looks alike to the descriptor (relatives, and groups the
-      descriptor separates less well) nobody stands out, and nobody is kept on an absolute distance alone;
-    - each of its tracks on its own is within MATCH_WEAK of the photos;
-    - no nearer identity matched to the same person is on screen at the same time (one person is never two
-      faces in one frame).
+      descriptor separates less well) nobody stands out, and nobody is kept on an absolute distance alone.
+      This is also the cannot-link rule: of two identities on screen together, at most the clearly nearer
+      one can be the known person;
+    - each of its tracks on its own is within MATCH_WEAK of the photos.
     A confirmed, rejected or already matched identity keeps the editor's or the earlier answer."""
     if not known:
         return []
@@ -212,7 +212,6 @@ def apply_known_faces(identities: list[Identity], known: list[KnownFace], tracks
     seen = [[by_id[t] for t in i.tracks if t in by_id] for i in scored]
     together = np.array([[any(_cooccur(a, b) for a in x for b in y) for y in seen] for x in seen],
                         dtype=bool).reshape(between.shape)
-    strong: dict[int, list[int]] = {}
     results: dict[int, Match] = {}
     for row, identity in enumerate(scored):
         if identity.match is not None and identity.match.status != SUGGESTED:
@@ -227,15 +226,9 @@ def apply_known_faces(identities: list[Identity], known: list[KnownFace], tracks
         cohort = float(distance[others, best].min()) if others.any() else np.inf
         alone = all(np.linalg.norm(_mean(evidence[t]) - photos[best]) <= MATCH_WEAK
                     for t in identity.tracks if t in evidence)
-        results[row] = Match(known[best].name, _nearest_photo(vectors[row], known[best]), round(d, 3), SUGGESTED)
-        if d <= MATCH_STRONG and runner - d >= MARGIN and cohort - d >= COHORT_GAP and alone:
-            strong.setdefault(best, []).append(row)
-    for person, rows in strong.items():
-        accepted: list[int] = []
-        for row in sorted(rows, key=lambda r: distance[r, person]):
-            if not any(together[row, other] for other in accepted):
-                accepted.append(row)
-                results[row].status = MATCHED
+        strong = d <= MATCH_STRONG and runner - d >= MARGIN and cohort - d >= COHORT_GAP and alone
+        results[row] = Match(known[best].name, _nearest_photo(vectors[row], known[best]), round(d, 3),
+                             MATCHED if strong else SUGGESTED)
     changed = []
     for row, match in results.items():
         identity = scored[row]
