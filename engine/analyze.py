@@ -84,7 +84,7 @@ def _embed_frames(track: Track, count: int) -> list[int]:
     chosen = []
     for stretch in np.array_split(np.array(usable, dtype=int), min(count, len(usable))) if usable else ():
         box_score = [(identities.weight(track.box_at(f), track.scores[f - track.start]), f) for f in stretch]
-        chosen.append(max(box_score)[1])
+        chosen.append(int(max(box_score)[1]))
     return chosen
 
 
