@@ -104,13 +104,13 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
     too small to recognise stay alone and blurred."""
     evidence = _evidence(tracks, evidence)
     known = [t for t in tracks if t.id in evidence]
-    vectors = np.array([_mean(evidence[t.id]) for t in known], dtype=float).reshape(len(known), -1)
+    vectors = np.array([_mean(evidence[t.id]) for t in known], dtype=float).reshape(len(known), 128)
     pair = np.linalg.norm(vectors[:, None] - vectors[None], axis=2)
     apart = np.array([[_cooccur(a, b) for b in known] for a in known], dtype=bool).reshape(pair.shape)
     average, farthest, size = pair.copy(), pair.copy(), np.ones(len(known))
     alive = np.ones(len(known), dtype=bool)
     groups = [[i] for i in range(len(known))]
-    while True:
+    while len(known) > 1:
         allowed = alive[:, None] & alive[None] & ~apart & (farthest <= CLUSTER_MAX)
         np.fill_diagonal(allowed, False)
         candidates = np.where(allowed, average, np.inf)
@@ -205,7 +205,7 @@ def apply_known_faces(identities: list[Identity], known: list[KnownFace], tracks
     by_id = {t.id: t for t in tracks or ()}
     evidence = _evidence(list(by_id.values()), evidence)
     scored = [i for i in identities if i.embedding is not None]
-    vectors = np.array([i.embedding for i in scored], dtype=float).reshape(len(scored), -1)
+    vectors = np.array([i.embedding for i in scored], dtype=float).reshape(len(scored), 128)
     photos = np.array([np.mean(face.embeddings, axis=0) for face in known])
     distance = np.linalg.norm(vectors[:, None] - photos[None], axis=2)
     between = np.linalg.norm(vectors[:, None] - vectors[None], axis=2)

@@ -53,6 +53,7 @@ def test_clustering_joins_reappearances_but_never_simultaneous_faces():
     assert [1, 2] in groups or [1, 3] in groups
     assert not any({2, 3} <= set(g) for g in groups)
     assert [4] in groups and [5] in groups
+    assert [p.tracks for p in identities.cluster([_track(1, 0, 5, None)])] == [[1]]
 
 
 def test_known_faces_folder_with_subfolders(tmp_path):
