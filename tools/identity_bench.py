@@ -21,11 +21,13 @@ from pathlib import Path
 
 import av
 import cv2
+import dlib
 import numpy as np
 
-from engine import analyze, decisions, detect, identities, project
+from engine import analyze, decisions, detect, identities, project, video
 from engine.stills import read_image
 from engine.track import Track
+from models.face_descriptor import describe
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -304,24 +306,18 @@ def hamilton() -> str:
     """The real pipeline on the real clip, performer kept: people found, the performer's identities, and how
     often the performer is visible where an independent reference (dlib's HOG detector, each face named by the
     nearer of the two reference photos) finds him at 40 px or more."""
-    from models.face_descriptor import describe
-
     clip = HAMILTON / "short_hamilton_clip.mp4"
     known = identities.load_known_faces([HAMILTON / "lin-manuel-miranda.png"])
     started = time.perf_counter()
     proj = analyze.analyze(clip, known=known)
     elapsed = time.perf_counter() - started
     plan = decisions.by_frame(proj)
-    import dlib
-
     hog = dlib.get_frontal_face_detector()
     photos = Photos()
     refs = {}
     for name in ("lin-manuel-miranda", "alex-lacamoire"):
         rgb, box = photos(HAMILTON / f"{name}.png")
         refs[name] = describe(rgb, box)
-    from engine import video
-
     shown = total = 0
     for frame in video.read_frames(clip):
         if frame.index % 5:
