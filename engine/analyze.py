@@ -109,6 +109,5 @@ def _embed_tracks(path, tracks: list[Track], job: Job) -> identities.Evidence:
             break
     for track in tracks:
         if track.id in evidence:
-            vectors, weights = zip(*evidence[track.id])
-            track.embedding = np.average(vectors, axis=0, weights=weights).round(5).tolist()
+            track.embedding = identities.weighted_mean(evidence[track.id]).round(5).tolist()
     return evidence

@@ -10,7 +10,7 @@ from typing import Iterable
 
 import numpy as np
 
-from engine.errors import InputError, MissingModelError
+from engine.errors import InputError
 from engine.job import Job
 from engine.stills import SUFFIXES, read_image
 from engine.track import Track
@@ -76,7 +76,7 @@ def weight(box, score: float) -> float:
     return max(score, 0.1) * min(1.0, max(box[2] - box[0], box[3] - box[1]) / 120)
 
 
-def _mean(pairs: list[tuple[np.ndarray, float]]) -> np.ndarray:
+def weighted_mean(pairs: list[tuple[np.ndarray, float]]) -> np.ndarray:
     vectors, weights = zip(*pairs)
     return np.average(np.array(vectors, dtype=float), axis=0, weights=weights)
 
@@ -104,7 +104,7 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
     too small to recognise stay alone and blurred."""
     evidence = _evidence(tracks, evidence)
     known = [t for t in tracks if t.id in evidence]
-    vectors = np.array([_mean(evidence[t.id]) for t in known], dtype=float).reshape(len(known), 128)
+    vectors = np.array([weighted_mean(evidence[t.id]) for t in known], dtype=float).reshape(len(known), 128)
     pair = np.linalg.norm(vectors[:, None] - vectors[None], axis=2)
     apart = np.array([[_cooccur(a, b) for b in known] for a in known], dtype=bool).reshape(pair.shape)
     average, farthest, size = pair.copy(), pair.copy(), np.ones(len(known))
@@ -132,7 +132,7 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
         group.sort(key=lambda t: spans[t])
         shown = [pair for t in group for pair in evidence.get(t, ())]
         identities.append(Identity(id=number, tracks=group,
-                                   embedding=_mean(shown).round(5).tolist() if shown else None))
+                                   embedding=weighted_mean(shown).round(5).tolist() if shown else None))
     return identities
 
 
@@ -224,7 +224,7 @@ def apply_known_faces(identities: list[Identity], known: list[KnownFace], tracks
         runner = float(distance[row, order[1]]) if len(order) > 1 else np.inf
         others = (together[row] | (between[row] > CLUSTER_MAX)) & (np.arange(len(scored)) != row)
         cohort = float(distance[others, best].min()) if others.any() else np.inf
-        alone = all(np.linalg.norm(_mean(evidence[t]) - photos[best]) <= MATCH_WEAK
+        alone = all(np.linalg.norm(weighted_mean(evidence[t]) - photos[best]) <= MATCH_WEAK
                     for t in identity.tracks if t in evidence)
         strong = d <= MATCH_STRONG and runner - d >= MARGIN and cohort - d >= COHORT_GAP and alone
         results[row] = Match(known[best].name, _nearest_photo(vectors[row], known[best]), round(d, 3),
