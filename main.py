@@ -176,6 +176,10 @@ def run(args) -> int:
     kept = [i.name or f"#{i.id}" for i in proj.identities if i.decision == project.KEEP]
     summary = (f"{len(proj.tracks)} face tracks, {len(proj.identities)} people"
                f"{', kept: ' + ', '.join(kept) if kept else ''}")
+    for person in proj.identities:
+        if person.match is not None and person.match.status == identities.SUGGESTED:
+            print(f"limelight: suggestion: person {person.id} may be {person.match.name} (distance "
+                  f"{person.match.distance:.2f}); blurred until confirmed in the app")
     if args.command == "analyze" or args.project:
         path = args.project or project.default_path(args.input)
         project.save(proj, path)

@@ -12,9 +12,9 @@ from engine.ahead import ahead
 from engine.detect.base import Detection, fit_scale
 from engine.job import Job
 from engine.scenes import THUMB_WIDTH, Detail, Triage
-from engine.track import TrackerSettings, link
+from engine.track import Track, TrackerSettings, link
 
-EMBED_FRAMES = 2
+EMBED_FRAMES = 6
 
 
 def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None = None,
@@ -54,35 +54,66 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
     for track in tracks:
         track.thumbnail_frame = (track.best_frames(1) or [track.start])[0]
     if recognise or known:
-        _embed_tracks(path, tracks, job)
-    people = identities.cluster(tracks)
-    for person in people:
-        for track_id in person.tracks:
-            next(t for t in tracks if t.id == track_id).identity = person.id
-    if known:
-        identities.apply_known_faces(people, known)
+        people = identify(path, tracks, known or [], job)
+    else:
+        people = identities.cluster(tracks)
+        _label(tracks, people)
     source = project.Source(path=str(Path(path).resolve()), fingerprint=project.fingerprint(path), width=info.width,
                             height=info.height, rotation=info.rotation, fps=info.fps, frame_count=len(found))
     return project.Project(source=source, detector=settings, tracks=tracks, identities=people, cuts=triage.cuts)
 
 
-def _embed_tracks(path, tracks, job: Job) -> None:
-    """One embedding per track from its best few frames; a second decode pass is far cheaper than
-    embedding every face in every frame."""
-    wanted: dict[int, list] = {}
+def identify(path, tracks: list[Track], known: list[identities.KnownFace], job: Job | None = None
+             ) -> list[identities.Identity]:
+    """Embed, cluster into people, match the known faces; every track learns its identity."""
+    evidence = _embed_tracks(path, tracks, job or Job())
+    people = identities.cluster(tracks, evidence)
+    _label(tracks, people)
+    if known:
+        identities.apply_known_faces(people, known, tracks, evidence)
+    return people
+
+
+def _label(tracks: list[Track], people: list[identities.Identity]) -> None:
+    by_id = {t.id: t for t in tracks}
+    for person in people:
+        for track_id in person.tracks:
+            by_id[track_id].identity = person.id
+
+
+def _embed_frames(track: Track, count: int) -> list[int]:
+    """Up to `count` frames spread over the track (the best-detected face in each stretch of it), so one
+    person's embeddings see several poses and lighting, not the same moment twice; faces too small to
+    tell are left out."""
+    usable = [track.start + i for i, (box, score) in enumerate(zip(track.boxes, track.scores))
+              if score > 0 and max(box[2] - box[0], box[3] - box[1]) >= identities.MIN_FACE_PIXELS]
+    chosen = []
+    for stretch in np.array_split(np.array(usable, dtype=int), min(count, len(usable))) if usable else ():
+        box_score = [(identities.weight(track.box_at(f), track.scores[f - track.start]), f) for f in stretch]
+        chosen.append(int(max(box_score)[1]))
+    return chosen
+
+
+def _embed_tracks(path, tracks: list[Track], job: Job) -> identities.Evidence:
+    """A few weighted embeddings per track; a second decode pass is far cheaper than embedding every face in
+    every frame. Each track also stores their weighted mean, which the project file keeps."""
+    wanted: dict[int, list[Track]] = {}
     for track in tracks:
-        for frame in track.best_frames(EMBED_FRAMES):
+        for frame in _embed_frames(track, EMBED_FRAMES):
             wanted.setdefault(frame, []).append(track)
-    vectors: dict[int, list[np.ndarray]] = {}
+    evidence: identities.Evidence = {}
     last = max(wanted, default=-1)
     for frame in video.read_frames(path) if wanted else ():
         for track in wanted.get(frame.index, ()):
-            vector = identities.embed(frame.image, track.box_at(frame.index))
+            box = track.box_at(frame.index)
+            vector = identities.embed(frame.image, box)
             if vector is not None:
-                vectors.setdefault(track.id, []).append(vector)
+                evidence.setdefault(track.id, []).append(
+                    (vector, identities.weight(box, track.scores[frame.index - track.start])))
         job.step("Recognising people", frame.index + 1, last + 1)
         if frame.index >= last:
             break
     for track in tracks:
-        if track.id in vectors:
-            track.embedding = np.mean(vectors[track.id], axis=0).round(5).tolist()
+        if track.id in evidence:
+            track.embedding = identities.weighted_mean(evidence[track.id]).round(5).tolist()
+    return evidence

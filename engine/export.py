@@ -12,6 +12,7 @@ from engine.detect import create
 from engine.errors import OutputError
 from engine.job import Job
 from engine.project import DetectorSettings, ExportSettings, Project, source_path
+from engine.track import Track
 
 
 def check_output(output: str | os.PathLike, source: str | os.PathLike | None = None) -> None:
@@ -76,7 +77,9 @@ def anonymize_image(path: str | os.PathLike, output: str | os.PathLike, detector
     faces = [face for face in model.detect(rgb) if face.score >= model.threshold]
     people = [identities.Identity(id=i, tracks=[i], embedding=_embedding(rgb, face.box) if known else None)
               for i, face in enumerate(faces, start=1)]
-    identities.apply_known_faces(people, known)
+    # Every face of a photo is on screen with every other: at most one of them can be a known person.
+    together = [Track(id=i, start=0, boxes=[face.box], scores=[face.score]) for i, face in enumerate(faces, start=1)]
+    identities.apply_known_faces(people, known, together)
     plan = [decisions.Decision(face.box, person.decision, person.id, person.id)
             for face, person in zip(faces, people)]
     render.render(rgb, plan, settings)

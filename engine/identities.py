@@ -1,5 +1,8 @@
-"""Who is who: one face embedding per track (from its best few frames, not every frame), tracks clustered into
-identities over the whole video, identities matched against photos of people the editor wants to keep."""
+"""Who is who: a few face embeddings per track (from frames spread over it, not every frame), tracks clustered
+into identities over the whole video, identities matched against photos of people the editor wants to keep.
+
+A wrong keep exposes a bystander, the worst thing LimeLight can do, so a known person is kept only on strong
+evidence that the video itself supports; anything less is a suggestion the editor confirms, blurred until then."""
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -7,15 +10,18 @@ from typing import Iterable
 
 import numpy as np
 
-from engine.errors import InputError, MissingModelError
+from engine.errors import InputError
 from engine.job import Job
 from engine.stills import SUFFIXES, read_image
 from engine.track import Track
 
-MATCH_TOLERANCE = 0.55
+MIN_FACE_PIXELS = 40
 CLUSTER_TOLERANCE = 0.5
-MIN_FACE_PIXELS = 60
-
+CLUSTER_MAX = 0.6
+MATCH_STRONG = 0.45
+MATCH_WEAK = 0.6
+MARGIN = 0.08
+COHORT_GAP = 0.1
 
 MATCHED, SUGGESTED, CONFIRMED, REJECTED = "matched", "suggested", "confirmed", "rejected"
 MATCH_STATUSES = (MATCHED, SUGGESTED, CONFIRMED, REJECTED)
@@ -48,63 +54,85 @@ class Identity:
 class KnownFace:
     name: str
     embeddings: list[np.ndarray]
+    photos: list[str] = field(default_factory=list)
 
 
-def _face_recognition():
-    try:
-        import face_recognition
-    except ImportError as exc:
-        package = "face-recognition-models" if "models" in str(exc) else "face_recognition"
-        raise MissingModelError("Face recognition", package) from None
-    return face_recognition
+Evidence = dict[int, list[tuple[np.ndarray, float]]]
+"""Per track id: its embeddings with their weights (bigger, more confident faces count more)."""
 
 
 def embed(rgb: np.ndarray, box) -> np.ndarray | None:
-    """128-d dlib ResNet descriptor of the face in `box`, or None where the face is too small to recognise."""
+    """128-d dlib ResNet descriptor of the face in `box`, or None where the face is too small to tell."""
     x0, y0, x1, y1 = box
     if max(x1 - x0, y1 - y0) < MIN_FACE_PIXELS:
         return None
-    fr = _face_recognition()
-    location = (int(y0), int(x1), int(y1), int(x0))
-    encodings = fr.face_encodings(np.ascontiguousarray(rgb), known_face_locations=[location], model="small")
-    return encodings[0] if encodings else None
+    from models.face_descriptor import describe
+
+    return describe(rgb, box)
 
 
-def _overlap(a: list[int], b: list[int], tracks: list[Track]) -> bool:
-    return any(tracks[i].start <= tracks[j].end and tracks[j].start <= tracks[i].end for i in a for j in b)
+def weight(box, score: float) -> float:
+    """How much one embedding counts: descriptors of faces near the 40-pixel floor are noisier."""
+    return max(score, 0.1) * min(1.0, max(box[2] - box[0], box[3] - box[1]) / 120)
 
 
-def cluster(tracks: list[Track]) -> list[Identity]:
-    """Complete-linkage clustering (every pair within tolerance, so no chain of look-alikes joins two people)
-    with one hard rule: two tracks seen in the same frame are two people.
+def weighted_mean(pairs: list[tuple[np.ndarray, float]]) -> np.ndarray:
+    vectors, weights = zip(*pairs)
+    return np.average(np.array(vectors, dtype=float), axis=0, weights=weights)
 
-    A wrong merge would keep a bystander visible along with a whitelisted person, so the rules err towards
-    too many identities; tracks too small to recognise stay alone and blurred."""
-    spans = {t.id: (t.start, t.end) for t in tracks}
-    known = [t for t in tracks if t.embedding is not None]
-    vectors = np.array([t.embedding for t in known], dtype=float).reshape(len(known), 128)
+
+def _evidence(tracks: list[Track], evidence: Evidence | None) -> Evidence:
+    """What each track shows; a project reopened from disk has only the stored mean per track."""
+    found = dict(evidence or {})
+    for track in tracks:
+        if track.id not in found and track.embedding is not None:
+            found[track.id] = [(np.asarray(track.embedding, dtype=float), 1.0)]
+    return {k: v for k, v in found.items() if v}
+
+
+def _cooccur(a: Track, b: Track) -> bool:
+    return a.start <= b.end and b.start <= a.end
+
+
+def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Identity]:
+    """Average-linkage agglomerative clustering of tracks under a cannot-link rule: two tracks seen in the same
+    frame are two people, and neither they nor any groups holding them are ever merged.
+
+    Average linkage joins a person's many appearances (a mean over all pairs is steadier than any single
+    pair); a cap on the farthest pair stops a chain of look-alikes from joining two people. A wrong merge
+    could keep a bystander along with a whitelisted person, so ties break towards more identities; tracks
+    too small to recognise stay alone and blurred."""
+    evidence = _evidence(tracks, evidence)
+    known = [t for t in tracks if t.id in evidence]
+    vectors = np.array([weighted_mean(evidence[t.id]) for t in known], dtype=float).reshape(len(known), 128)
     pair = np.linalg.norm(vectors[:, None] - vectors[None], axis=2)
-    groups: list[list[int]] = [[i] for i in range(len(known))]
-    while len(groups) > 1:
-        best, merge = CLUSTER_TOLERANCE, None
-        for a in range(len(groups)):
-            for b in range(a + 1, len(groups)):
-                d = pair[np.ix_(groups[a], groups[b])].max()
-                if d < best and not _overlap(groups[a], groups[b], known):
-                    best, merge = d, (a, b)
-        if merge is None:
+    apart = np.array([[_cooccur(a, b) for b in known] for a in known], dtype=bool).reshape(pair.shape)
+    average, farthest, size = pair.copy(), pair.copy(), np.ones(len(known))
+    alive = np.ones(len(known), dtype=bool)
+    groups = [[i] for i in range(len(known))]
+    while len(known) > 1:
+        allowed = alive[:, None] & alive[None] & ~apart & (farthest <= CLUSTER_MAX)
+        np.fill_diagonal(allowed, False)
+        candidates = np.where(allowed, average, np.inf)
+        a, b = np.unravel_index(np.argmin(candidates), candidates.shape)
+        if not candidates[a, b] < CLUSTER_TOLERANCE:
             break
-        groups[merge[0]] += groups.pop(merge[1])
-    members = [[known[i].id for i in g] for g in groups]
-    members += [[t.id] for t in tracks if t.embedding is None]
-    members.sort(key=lambda g: min(spans[t][0] for t in g))
-    by_id = {t.id: t for t in known}
+        average[a] = average[:, a] = (size[a] * average[a] + size[b] * average[b]) / (size[a] + size[b])
+        farthest[a] = farthest[:, a] = np.maximum(farthest[a], farthest[b])
+        apart[a] = apart[:, a] = apart[a] | apart[b]
+        size[a] += size[b]
+        alive[b] = False
+        groups[a] += groups[b]
+    members = [[known[i].id for i in groups[g]] for g in np.flatnonzero(alive)]
+    members += [[t.id] for t in tracks if t.id not in evidence]
+    spans = {t.id: t.start for t in tracks}
+    members.sort(key=lambda g: min(spans[t] for t in g))
     identities = []
     for number, group in enumerate(members, start=1):
-        group.sort(key=lambda t: spans[t][0])
-        mean = [by_id[t].embedding for t in group if t in by_id]
+        group.sort(key=lambda t: spans[t])
+        shown = [pair for t in group for pair in evidence.get(t, ())]
         identities.append(Identity(id=number, tracks=group,
-                                   embedding=np.mean(mean, axis=0).round(5).tolist() if mean else None))
+                                   embedding=weighted_mean(shown).round(5).tolist() if shown else None))
     return identities
 
 
@@ -137,7 +165,7 @@ def load_known_faces(paths: Iterable[str | os.PathLike], detector=None, job: Job
             job.step("Reading known faces", done, total)
             vectors.append(_known_embedding(photo, detector))
             done += 1
-        known.append(KnownFace(name, vectors))
+        known.append(KnownFace(name, vectors, [str(f) for f in files]))
     return known
 
 
@@ -157,16 +185,62 @@ def _known_embedding(path: Path, detector) -> np.ndarray:
     return vector
 
 
-def apply_known_faces(identities: list[Identity], known: list[KnownFace]) -> list[Identity]:
-    """Name and keep every identity close enough to a known face; returns the ones that changed."""
-    changed = []
-    for identity in identities:
-        if identity.embedding is None:
+def apply_known_faces(identities: list[Identity], known: list[KnownFace], tracks: list[Track] | None = None,
+                      evidence: Evidence | None = None) -> list[Identity]:
+    """Match identities to known people; returns the ones now kept.
+
+    An identity is kept ('matched') only when all of these hold, and is otherwise at most 'suggested' (blurred
+    until the editor confirms) when its nearest known person is within MATCH_WEAK:
+    - its mean embedding is within MATCH_STRONG of the person's photos (their mean, with several photos);
+    - that person is nearer by MARGIN than any other known person;
+    - it is nearer by COHORT_GAP than every other identity the video proves is someone else (seen in the same
+      frame, or far from it): where the whole cast looks alike to the descriptor (relatives, and groups the
+      descriptor separates less well) nobody stands out, and nobody is kept on an absolute distance alone.
+      This is also the cannot-link rule: of two identities on screen together, at most the clearly nearer
+      one can be the known person;
+    - each of its tracks on its own is within MATCH_WEAK of the photos.
+    A confirmed, rejected or already matched identity keeps the editor's or the earlier answer."""
+    if not known:
+        return []
+    by_id = {t.id: t for t in tracks or ()}
+    evidence = _evidence(list(by_id.values()), evidence)
+    scored = [i for i in identities if i.embedding is not None]
+    vectors = np.array([i.embedding for i in scored], dtype=float).reshape(len(scored), 128)
+    photos = np.array([np.mean(face.embeddings, axis=0) for face in known])
+    distance = np.linalg.norm(vectors[:, None] - photos[None], axis=2)
+    between = np.linalg.norm(vectors[:, None] - vectors[None], axis=2)
+    seen = [[by_id[t] for t in i.tracks if t in by_id] for i in scored]
+    together = np.array([[any(_cooccur(a, b) for a in x for b in y) for y in seen] for x in seen],
+                        dtype=bool).reshape(between.shape)
+    results: dict[int, Match] = {}
+    for row, identity in enumerate(scored):
+        if identity.match is not None and identity.match.status != SUGGESTED:
             continue
-        vector = np.asarray(identity.embedding)
-        best = min(((min(np.linalg.norm(vector - k) for k in face.embeddings), face.name) for face in known),
-                   default=(np.inf, None))
-        if best[0] <= MATCH_TOLERANCE:
-            identity.name, identity.decision = best[1], "keep"
+        order = np.argsort(distance[row])
+        best = int(order[0])
+        d = float(distance[row, best])
+        if d > MATCH_WEAK:
+            continue
+        runner = float(distance[row, order[1]]) if len(order) > 1 else np.inf
+        others = (together[row] | (between[row] > CLUSTER_MAX)) & (np.arange(len(scored)) != row)
+        cohort = float(distance[others, best].min()) if others.any() else np.inf
+        alone = all(np.linalg.norm(weighted_mean(evidence[t]) - photos[best]) <= MATCH_WEAK
+                    for t in identity.tracks if t in evidence)
+        strong = d <= MATCH_STRONG and runner - d >= MARGIN and cohort - d >= COHORT_GAP and alone
+        results[row] = Match(known[best].name, _nearest_photo(vectors[row], known[best]), round(d, 3),
+                             MATCHED if strong else SUGGESTED)
+    changed = []
+    for row, match in results.items():
+        identity = scored[row]
+        identity.match = match
+        if match.status == MATCHED:
+            identity.name, identity.decision = match.name, "keep"
             changed.append(identity)
     return changed
+
+
+def _nearest_photo(vector: np.ndarray, face: KnownFace) -> str:
+    """The photo an editor compares the suggestion with."""
+    if not face.photos:
+        return ""
+    return face.photos[int(np.argmin([np.linalg.norm(vector - e) for e in face.embeddings]))]

