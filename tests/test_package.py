@@ -213,10 +213,12 @@ def drop_caches() -> None:
 
 def test_selftest_is_quick_cold(app, home):
     drop_caches()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), os.times()
     done = sh(app, "--selftest", env=user_env(home), cwd=home, timeout=600)
     cold = time.monotonic() - started
-    print(f"--selftest, page cache dropped: {cold:.1f} s")
+    used = os.times()
+    spent = used.children_user - cpu.children_user + used.children_system - cpu.children_system
+    print(f"--selftest, page cache dropped: {cold:.1f} s, CPU {spent:.1f} s; load average {os.getloadavg()[0]:.1f}")
     assert done.returncode == 0
     assert cold <= MAX_SELFTEST_S
 
@@ -239,16 +241,30 @@ def display():
         server.wait(timeout=30)
 
 
-def seconds_to_window(app, home, display: str) -> float:
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main_window_shown(display: str) -> bool:
+    """The app's own top-level window (not Qt's 1x1 helper windows), mapped on the screen."""
+    tree = sh("xwininfo", "-root", "-tree", env={"DISPLAY": display}).stdout
+    ids = [line.split()[0] for line in tree.splitlines() if '("limelight" "LimeLight")' in line and " 1x1+" not in line]
+    return any("IsViewable" in sh("xwininfo", "-id", i, env={"DISPLAY": display}).stdout for i in ids)
+
+
+def seconds_to_window(app, home, display: str) -> tuple[float, float]:
+    """Wall-clock seconds until the main window is on screen, and the CPU seconds the app spent to get there
+    (which the other jobs on a shared machine do not inflate)."""
     env = {**user_env(home), "DISPLAY": display}
     del env["QT_QPA_PLATFORM"]
     started = time.monotonic()
     gui = subprocess.Popen([str(app)], env=env, cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        while "LimeLight" not in sh("xwininfo", "-root", "-tree", env={"DISPLAY": display}).stdout:
-            assert gui.poll() is None and time.monotonic() - started < 60, "no LimeLight window"
+        while not main_window_shown(display):
+            assert gui.poll() is None and time.monotonic() - started < 120, "no LimeLight window"
             time.sleep(0.02)
-        return time.monotonic() - started
+        return time.monotonic() - started, cpu_seconds(gui.pid)
     finally:
         gui.terminate()
         gui.wait(timeout=30)
@@ -256,9 +272,10 @@ def seconds_to_window(app, home, display: str) -> float:
 
 def test_window_opens_quickly_cold(app, home, display):
     drop_caches()
-    cold = seconds_to_window(app, home, display)
-    warm = seconds_to_window(app, home, display)
-    print(f"GUI window up, page cache dropped / warm: {cold:.2f} s / {warm:.2f} s")
+    cold, cold_cpu = seconds_to_window(app, home, display)
+    warm, warm_cpu = seconds_to_window(app, home, display)
+    print(f"GUI window up, page cache dropped / warm: {cold:.2f} s / {warm:.2f} s "
+          f"(CPU {cold_cpu:.2f} s / {warm_cpu:.2f} s); load average {os.getloadavg()[0]:.1f}")
     assert cold <= MAX_WINDOW_S
 
 
