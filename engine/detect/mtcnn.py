@@ -91,12 +91,10 @@ def crops(image: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
     xs = (boxes[:, 0:1] + (boxes[:, 2:3] - boxes[:, 0:1]) * steps) / width * (width - 1)
     y0, x0 = np.floor(ys), np.floor(xs)
     wy, wx = (ys - y0)[:, :, None, None], (xs - x0)[:, None, :, None]
-    top, left = np.clip(y0, 0, height - 1).astype(int), np.clip(x0, 0, width - 1).astype(int)
-    bottom, right = np.clip(y0 + 1, 0, height - 1), np.clip(x0 + 1, 0, width - 1)
-    rows = [top[:, :, None], bottom.astype(int)[:, :, None]]
-    cols = [left[:, None, :], right.astype(int)[:, None, :]]
-    upper = image[rows[0], cols[0]] * (1 - wx) + image[rows[0], cols[1]] * wx
-    lower = image[rows[1], cols[0]] * (1 - wx) + image[rows[1], cols[1]] * wx
+    top, bottom = (np.clip(y, 0, height - 1).astype(int)[:, :, None] for y in (y0, y0 + 1))
+    left, right = (np.clip(x, 0, width - 1).astype(int)[:, None, :] for x in (x0, x0 + 1))
+    upper = image[top, left] * (1 - wx) + image[top, right] * wx
+    lower = image[bottom, left] * (1 - wx) + image[bottom, right] * wx
     patches = upper * (1 - wy) + lower * wy
     inside = ((ys >= 0) & (ys <= height - 1))[:, :, None] & ((xs >= 0) & (xs <= width - 1))[:, None, :]
     return (patches * inside[..., None]).astype(np.float32)
@@ -109,16 +107,14 @@ class MtcnnDetector(Detector):
     def __init__(self, threshold: float | None = None, max_side: int | None = None, threads: int | None = None,
                  **_):
         super().__init__(threshold, max_side)
-        threads = threads or os.cpu_count() or 1
+        self._threads = threads or os.cpu_count() or 1
         self._pnets: dict[tuple, _Network] = {}  # one per pyramid level: video frames repeat the same sizes
-        self._new_pnet = lambda: _Network("pnet", threads)
-        self._rnet, self._onet = _Network("rnet", threads), _Network("onet", threads)
+        self._rnet, self._onet = _Network("rnet", self._threads), _Network("onet", self._threads)
 
     def _pnet(self, level: np.ndarray) -> dict[int, np.ndarray]:
-        key = level.shape
-        if key not in self._pnets:
-            self._pnets[key] = self._new_pnet()
-        return self._pnets[key](level[None])
+        if level.shape not in self._pnets:
+            self._pnets[level.shape] = _Network("pnet", self._threads)
+        return self._pnets[level.shape](level[None])
 
     def _proposals(self, image: np.ndarray) -> np.ndarray:
         """P-Net over the pyramid: rows (x0, y0, x1, y1, score) in frame coordinates."""
