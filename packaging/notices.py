@@ -33,7 +33,7 @@ def name(dist) -> str:
 
 def licence_files(dist) -> list[Path]:
     return [Path(dist.locate_file(f)) for f in dist.files or []
-            if ".dist-info" in str(f) and LICENCE_FILE.search(f.name)]
+            if ".dist-info" in str(f) and LICENCE_FILE.search(f.name) and f.suffix not in (".py", ".pyc")]
 
 
 def write(target: Path, sources: set[Path], converted: tuple[str, ...] = ()) -> list[str]:
