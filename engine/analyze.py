@@ -103,15 +103,15 @@ def _embed_tracks(path, tracks: list[Track], job: Job) -> identities.Evidence:
             wanted.setdefault(frame, []).append(track)
     evidence: identities.Evidence = {}
     last = max(wanted, default=-1)
-    for frame in video.read_frames(path) if wanted else ():
-        for track in wanted.get(frame.index, ()):
-            box = track.box_at(frame.index)
-            vector = identities.embed(frame.image, box)
+    for decoded in video.read_frames(path) if wanted else ():
+        for track in wanted.get(decoded.index, ()):
+            box = track.box_at(decoded.index)
+            vector = identities.embed(decoded.image, box)
             if vector is not None:
                 evidence.setdefault(track.id, []).append(
-                    (vector, identities.weight(box, track.scores[frame.index - track.start])))
-        job.step("Recognising people", frame.index + 1, last + 1)
-        if frame.index >= last:
+                    (vector, identities.weight(box, track.scores[decoded.index - track.start])))
+        job.step("Recognising people", decoded.index + 1, last + 1)
+        if decoded.index >= last:
             break
     for track in tracks:
         if track.id in evidence:

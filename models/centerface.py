@@ -7,12 +7,12 @@ import contextlib
 import functools
 import hashlib
 import io
-import os
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from models import tflite
 from models.errors import MissingModelError
 from models.tensorflow import tensorflow
 
@@ -96,28 +96,22 @@ def build_keras(height: int | None = None, width: int | None = None):
     return keras.Model(inputs, outputs, name="centerface")
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("LIMELIGHT_CACHE") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "limelight"
+TFLITE_NAME = f"centerface-{ONNX_SHA256[:12]}.tflite"
+
+
+def _convert() -> bytes:
+    tf = tensorflow()
+    model = build_keras()
+    with contextlib.redirect_stdout(io.StringIO()):
+        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
 
 
 @functools.cache
 def tflite_model() -> bytes:
-    """TFLite flatbuffer with a free input size, converted on first use and cached on disk by weights; kept in
-    memory too, since analysis builds an interpreter per detection size from it."""
+    """TFLite flatbuffer with a free input size (models.tflite: shipped, cached or converted now); kept in memory
+    too, since analysis builds an interpreter per detection size from it."""
     verified_onnx()
-    path = cache_dir() / f"centerface-{ONNX_SHA256[:12]}.tflite"
-    if path.is_file():
-        return path.read_bytes()
-    tf = tensorflow()
-    model = build_keras()
-    with contextlib.redirect_stdout(io.StringIO()):
-        data = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
-    return data
+    return tflite.converted(TFLITE_NAME, _convert)
 
 
 def preprocess(rgb: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from engine.errors import MissingModelError
+from models.errors import MissingModelError
 
 CHIP_SIDE = 150
 CONTEXT = 0.6

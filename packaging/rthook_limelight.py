@@ -2,9 +2,9 @@
 import os
 import sys
 
-# CenterFace as TFLite, converted at build time and shipped in the bundle, so an installed copy never converts
-# on first run (5 s in TensorFlow's converter, and a writable home). A cache the user chose still wins.
-os.environ.setdefault("LIMELIGHT_CACHE", os.path.join(sys._MEIPASS, "cache"))
+# Every network as TFLite, converted at build time and shipped in the bundle (models/tflite.py looks here first):
+# the installed app has no TensorFlow to convert with, and needs no writable home.
+os.environ["LIMELIGHT_MODELS"] = os.path.join(sys._MEIPASS, "models")
 
 # The bootloader points LD_LIBRARY_PATH at the bundle so the app finds its own Qt, FFmpeg and TensorFlow. This
 # process read it at start-up already; left in place it would also reach the programs the app starts (the file

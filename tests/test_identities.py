@@ -88,7 +88,8 @@ def lfw():
     def vector(name: str, number: int, size: float | None = None) -> np.ndarray:
         if (name, number, size) not in cache:
             rgb = read_image(LFW / name / f"{name}_{number:04d}.jpg")
-            face = min(detector.detect(rgb), key=lambda d: abs(d.box[0] + d.box[2] - 250) + abs(d.box[1] + d.box[3] - 250))
+            face = min(detector.detect(rgb),
+                       key=lambda d: abs(d.box[0] + d.box[2] - 250) + abs(d.box[1] + d.box[3] - 250))
             box = np.array(face.box)
             if size:
                 factor = size / max(box[2] - box[0], box[3] - box[1])

@@ -283,7 +283,7 @@ def verification(group: dict[str, list[Path]], photos: Photos, rng: random.Rando
                 small = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
                 vectors[f] = (name, identities.embed(small, [v * factor for v in box]))
         kinds: dict[str, list[float]] = {"same": [], "relatives": [], "east-asian": [], "others": []}
-        for (a, (na, va)), (b, (nb, vb)) in itertools.combinations(vectors.items(), 2):
+        for (na, va), (nb, vb) in itertools.combinations(vectors.values(), 2):
             if va is None or vb is None:
                 continue
             d = float(np.linalg.norm(va - vb))

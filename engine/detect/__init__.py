@@ -6,8 +6,9 @@ DEFAULT = "centerface"
 
 
 def _registry():
-    from engine.detect.baselines import DlibCnnDetector, DlibHogDetector, HaarDetector, MtcnnDetector
+    from engine.detect.baselines import DlibCnnDetector, DlibHogDetector, HaarDetector
     from engine.detect.centerface import CenterFaceDetector
+    from engine.detect.mtcnn import MtcnnDetector
 
     return {cls.name: cls for cls in (CenterFaceDetector, MtcnnDetector, DlibHogDetector, DlibCnnDetector,
                                       HaarDetector)}

@@ -1,36 +1,9 @@
 """The detectors of the original LimeLight comparison, kept to measure the default against (engine.evaluate)."""
-import warnings
-
 import cv2
 import numpy as np
 
 from engine.detect.base import Detection, Detector, clip_box
 from engine.errors import MissingModelError
-from models.tensorflow import tensorflow
-
-
-class MtcnnDetector(Detector):
-    name = "mtcnn"
-    default_threshold = 0.7
-
-    def __init__(self, threshold: float | None = None, max_side: int | None = None, **_):
-        super().__init__(threshold, max_side)
-        tensorflow()
-        try:
-            from mtcnn import MTCNN
-        except ImportError:
-            raise MissingModelError("The MTCNN detector", "mtcnn") from None
-        self._mtcnn = MTCNN(device="CPU:0")
-
-    def _detect(self, image: np.ndarray) -> list[Detection]:
-        height, width = image.shape[:2]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            faces = self._mtcnn.detect_faces(image, threshold_onet=self.threshold)
-        order = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
-        return [Detection(clip_box((x, y, x + w, y + h), width, height), float(face["confidence"]),
-                          tuple((float(face["keypoints"][k][0]), float(face["keypoints"][k][1])) for k in order))
-                for face in faces for x, y, w, h in [face["box"]]]
 
 
 def _upsampling(image: np.ndarray, upsample: int | None) -> int:

@@ -1,7 +1,8 @@
 ; Inno Setup 6 script for the LimeLight installer on Windows.
 ; packaging/build.py runs it after PyInstaller, as
-;   iscc /DAppVersion=X.Y.Z /DBundleDir=<dist\limelight> /DOutputDir=<dist> /DSetupIcon=<limelight.ico>
-;        packaging\windows\limelight.iss
+;   iscc /DAppVersion=X.Y.Z /DAppPublisher=<name> /DAppURL=<homepage> /DBundleDir=<dist\limelight>
+;        /DOutputDir=<dist> /DSetupIcon=<limelight.ico> packaging\windows\limelight.iss
+; (publisher and homepage come from packaging/project.toml).
 ; Per-user install by default (no administrator prompt); the setup wizard offers an all-users install too.
 
 #ifndef AppVersion
@@ -9,6 +10,12 @@
 #endif
 #ifndef BundleDir
   #define BundleDir "..\..\dist\limelight"
+#endif
+#ifndef AppPublisher
+  #define AppPublisher "LimeLight maintainers"
+#endif
+#ifndef AppURL
+  #error Pass /DAppURL=<homepage> (packaging/build.py does, from packaging/project.toml)
 #endif
 #ifndef OutputDir
   #define OutputDir "..\..\dist"
@@ -19,7 +26,12 @@
 AppId={{3E0F5B7A-7C1D-4D4B-9C35-5B1C7D0A1F6E}
 AppName=LimeLight
 AppVersion={#AppVersion}
-AppPublisher=LimeLight
+AppPublisher={#AppPublisher}
+AppPublisherURL={#AppURL}
+AppSupportURL={#AppURL}
+AppCopyright=LimeLight maintainers, MIT licence
+; Shown on the wizard's licence page; the third-party notices are installed in {app}\_internal\licenses.
+LicenseFile={#BundleDir}\_internal\licenses\LimeLight-LICENSE.txt
 DefaultDirName={autopf}\LimeLight
 DefaultGroupName=LimeLight
 DisableProgramGroupPage=yes
@@ -33,7 +45,7 @@ OutputBaseFilename=LimeLight-{#AppVersion}-setup
 SetupIconFile={#SetupIcon}
 #endif
 UninstallDisplayIcon={app}\limelight.exe
-; The bundle is over a gigabyte, mostly TensorFlow: LZMA2 with a large dictionary roughly halves it.
+; LZMA2 with a large dictionary: the bundle is mostly shared libraries (Qt, FFmpeg, OpenCV), which pack well.
 Compression=lzma2/max
 SolidCompression=yes
 LZMADictionarySize=262144
