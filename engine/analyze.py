@@ -26,7 +26,8 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
     settings = settings or project.DetectorSettings()
     job = job or Job()
     info = video.probe(path)
-    detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
+    detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side, zoom=settings.zoom)
+    glance = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
     width, height = info.display_size
     fine = detector.input_scale(height, width)
     scales = {Detail.FINE: fine, Detail.COARSE: min(fine, fit_scale(settings.coarse_side, height, width))}
@@ -39,7 +40,7 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
             yield frame.index, due, frame.scaled(scales[due]) if due else None
 
     for index, due, image in ahead(triaged()):
-        faces = detector.detect(image, scales[due]) if due else []
+        faces = (detector if due == Detail.FINE else glance).detect(image, scales[due]) if due else []
         found.append(faces)
         if on_detections and due:
             on_detections(index, [face for face in faces if face.score >= detector.threshold / 2])

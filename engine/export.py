@@ -63,7 +63,7 @@ def anonymize_image(path: str | os.PathLike, output: str | os.PathLike, detector
                     settings: ExportSettings, known: list[identities.KnownFace]) -> int:
     """A still is a one-frame video without tracking: detect, recognise, render. Returns the faces found."""
     rgb = stills.read_image(path)
-    model = create(detector.name, detector.threshold, max_side=detector.max_side)
+    model = create(detector.name, detector.threshold, max_side=detector.max_side, zoom=detector.zoom)
     faces = [face for face in model.detect(rgb) if face.score >= model.threshold]
     people = [identities.Identity(id=i, tracks=[i], embedding=_embedding(rgb, face.box) if known else None)
               for i, face in enumerate(faces, start=1)]

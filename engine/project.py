@@ -31,13 +31,15 @@ class Source:
 @dataclass
 class DetectorSettings:
     """`max_side` bounds the frame size of fine detections, `coarse_side` that of the others (see scenes.Triage);
-    on small video both are the full frame."""
+    on small video both are the full frame. Fine detections and stills take a second look, `zoom` times closer,
+    where small faces are (see detect.centerface); None: no second look."""
     name: str = "centerface"
     threshold: float | None = None
     max_side: int | None = 1280
     stride: int = 3
     coarse_side: int | None = 640
     fine_every: int = 4
+    zoom: float | None = 2.0
 
 
 @dataclass

@@ -20,6 +20,11 @@ class Detection:
         points = None if self.landmarks is None else tuple((x * factor, y * factor) for x, y in self.landmarks)
         return Detection(tuple(v * factor for v in self.box), self.score, points)
 
+    def shifted(self, dx: float, dy: float) -> "Detection":
+        points = None if self.landmarks is None else tuple((x + dx, y + dy) for x, y in self.landmarks)
+        x0, y0, x1, y1 = self.box
+        return Detection((x0 + dx, y0 + dy, x1 + dx, y1 + dy), self.score, points)
+
 
 class Detector:
     """Common frame handling: a detector looks at frames no larger than `max_side`, and the caller may hand
