@@ -18,6 +18,7 @@ import numpy as np
 
 from engine import detect
 from engine.detect.base import Detection
+from engine.evaluate import average_precision
 from engine.stills import read_image
 from engine.track import iou_matrix
 
@@ -119,18 +120,6 @@ def matches(found: np.ndarray, image: Image, setting: str) -> list[tuple[float, 
     return result
 
 
-def average_precision(hits: list[tuple[float, bool]], faces: int) -> float:
-    """Area under the precision/recall curve with precision made monotonic (the VOC and WIDER rule)."""
-    ordered = np.array([hit for _, hit in sorted(hits, key=lambda h: -h[0])], dtype=float)
-    if not faces or not len(ordered):
-        return 0.0
-    tp = np.cumsum(ordered)
-    recall = np.concatenate([[0], tp / faces])
-    precision = np.concatenate([[1], tp / np.arange(1, len(ordered) + 1)])
-    precision = np.maximum.accumulate(precision[::-1])[::-1]
-    return float(np.sum(np.diff(recall) * precision[1:]))
-
-
 @dataclass
 class Report:
     images: int
@@ -182,8 +171,10 @@ def systems() -> dict[str, tuple[Callable, float, float]]:
 
     settings, pad = DetectorSettings(), ExportSettings().padding
     ours = detect.create(settings.name, settings.threshold, max_side=settings.max_side, zoom=settings.zoom)
+    plain = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
     deface = detect.create("centerface", 0.2, max_side=None)
     return {"limelight default": (ours.detect, ours.threshold, pad),
+            "fine pass, no zoom": (plain.detect, plain.threshold, pad),
             "deface rule": (deface.detect, 0.2, 1.3)}
 
 
@@ -201,10 +192,12 @@ def table(rows: list[tuple[str, str, Report, float]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.wider_eval", description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA, help="folder with ground_truth.json and images/")
-    parser.add_argument("--limit", type=int, help="only the first N images of each half (a quick look)")
+    parser.add_argument("--limit", type=int, help="only N images of each half, spread over its events (a quick look)")
     args = parser.parse_args(argv)
     images = load(args.data)
-    halves = {h: [i for i in images if i.half == h][:args.limit] for h in HALVES}
+    halves = {h: [i for i in images if i.half == h] for h in HALVES}
+    if args.limit:
+        halves = {h: part[::max(1, len(part) // args.limit)][:args.limit] for h, part in halves.items()}
     chosen = [i for h in HALVES for i in halves[h]]
     rows = []
     for name, (model, threshold, pad) in systems().items():
