@@ -34,6 +34,8 @@ gui: setup
 
 bench: setup .venv-deface/.installed
 	PATH="$(CURDIR)/.venv-deface/bin:$$PATH" $(PY) -m engine.bench
+	$(PY) -m tools.wider_eval
+	$(PY) -m tools.recall_bench
 
 package: setup
 	$(PY) packaging/build.py

@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
                 span = f" (first {SLOW[name]} frames)" if name in SLOW else ""
                 print(f"analyse+export {name:<10} stride {stride}: {fps:6.1f} frames/s = {fps / base:.2f} of "
                       f"decode+encode{missed}; export alone {fps / exporting / base:.2f}{mark}{span}")
+        fps, project, _ = pipeline_fps(args.clip, replace(default, zoom=None), work)
+        print(f"analyse+export without the second look (zoom): {fps:6.1f} frames/s = {fps / base:.2f} of decode+encode, "
+              f"{misses(reference, project_regions(project, width, height))} missed")
         print(f"deface rule (CenterFace@0.2 per frame): {misses(reference, deface_regions(args.clip, width, height))}"
               " missed")
         big = transcode(args.clip, work / "clip1080.mp4", size=(1920, 1080))
@@ -176,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                          for faces, small in zip(reference_faces(big, thorough=False), reference)]
         print(f"1080p copy of the clip: decode+encode {big_base:.1f} frames/s; reference: CenterFace@0.1 on the copy, "
               f"united with the clip's reference scaled up: {sum(map(len, big_reference))} faces")
-        for label, settings in (("default", default), ("every detection fine", replace(default, coarse_side=None))):
+        for label, settings in (("default", default), ("no second look", replace(default, zoom=None)),
+                                ("every detection fine", replace(default, coarse_side=None))):
             big_fps, project, exporting = pipeline_fps(big, settings, work)
             print(f"  analyse+export, {label:<20}: {big_fps:5.1f} frames/s = {big_fps / big_base:.2f} of "
                   f"decode+encode, {misses(big_reference, project_regions(project, 1920, 1080))} missed; "
