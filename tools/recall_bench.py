@@ -138,6 +138,7 @@ def deface_rule(sequence: Sequence) -> tuple:
 
 SYSTEMS = {
     "limelight default": lambda s: pipeline(s, DetectorSettings()),
+    "default, no second look": lambda s: pipeline(s, DetectorSettings(zoom=None)),
     "every frame, full size": lambda s: pipeline(s, DetectorSettings(stride=1, max_side=None, coarse_side=None,
                                                                      fine_every=1)),
     "deface rule": deface_rule,
