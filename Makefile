@@ -25,6 +25,7 @@ demo: setup
 .PHONY: lint
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-logo
 
@@ -42,6 +43,8 @@ gui: setup
 
 bench: setup .venv-deface/.installed bench-identity
 	PATH="$(CURDIR)/.venv-deface/bin:$$PATH" $(PY) -m engine.bench
+	$(PY) -m tools.wider_eval
+	$(PY) -m tools.recall_bench
 	$(PY) tools/batch_bench.py
 
 # Wrong keeps, missed keeps and people counts on synthetic LFW footage (tuning and held-out halves) and hamilton.

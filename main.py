@@ -1,4 +1,5 @@
 """LimeLight: the desktop app by default, or a command-line tool with a subcommand."""
+
 import argparse
 import difflib
 import signal
@@ -15,8 +16,9 @@ class Parser(argparse.ArgumentParser):
         wrong = message.split("'")[1] if "'" in message else ""
         if message.startswith("unrecognized arguments"):
             wrong = message.split(": ", 1)[1].split()[0]
-        parsers = [self] + [p for a in self._actions if isinstance(a, argparse._SubParsersAction)
-                            for p in a.choices.values()]
+        parsers = [self] + [
+            p for a in self._actions if isinstance(a, argparse._SubParsersAction) for p in a.choices.values()
+        ]
         valid = {w for p in parsers for a in p._actions for w in [*a.option_strings, *(a.choices or ())]}
         near = difflib.get_close_matches(wrong.split("=")[0], valid, n=1)
         hint = f"; did you mean {near[0]}?" if near else f"; see {self.prog} --help"
@@ -25,6 +27,7 @@ class Parser(argparse.ArgumentParser):
 
 def _number(kind, low=None, high=None, zero=False):
     """An argparse type that refuses values outside [low, high] (0 also allowed when `zero`)."""
+
     def parse(text: str):
         try:
             value = kind(text)
@@ -34,6 +37,7 @@ def _number(kind, low=None, high=None, zero=False):
             span = f"from {low} to {high}" if high is not None else f"at least {low}"
             raise argparse.ArgumentTypeError(f"{value} is out of range: give {'0 or ' * zero}{span}")
         return value
+
     return parse
 
 
@@ -46,11 +50,14 @@ def _progress_bar():
         if stage != state["stage"]:
             if state["bar"]:
                 state["bar"].close()
-            state["stage"], state["bar"] = stage, tqdm(total=total, desc=stage, unit="frame", leave=False,
-                                                       dynamic_ncols=True, disable=None)
+            state["stage"], state["bar"] = (
+                stage,
+                tqdm(total=total, desc=stage, unit="frame", leave=False, dynamic_ncols=True, disable=None),
+            )
         bar = state["bar"]
         bar.total = max(bar.total, total)
         bar.update(done - bar.n)
+
     return update
 
 
@@ -63,24 +70,42 @@ def _parser() -> argparse.ArgumentParser:
 
     def detection(p):
         p.add_argument("--detector", choices=detect.NAMES, default=detect.DEFAULT)
-        p.add_argument("--threshold", type=_number(float, 0, 1),
-                       help="detection score threshold (lower finds more faces)")
-        p.add_argument("--max-side", type=_number(int, 64, zero=True), default=DetectorSettings.max_side,
-                       help="detect on frames scaled down to this longest side (0: full size)")
-        p.add_argument("--coarse-side", type=_number(int, 64, zero=True), default=DetectorSettings.coarse_side,
-                       help="between fine detections, detect on frames scaled down to this longest side "
-                            "(0: always at --max-side)")
-        p.add_argument("--stride", type=_number(int, 1), default=DetectorSettings.stride,
-                       help="run the detector on every Nth frame (and on cuts and fast motion); 1: every frame")
-        p.add_argument("--known-faces", nargs="+", default=[], metavar="PATH",
-                       help="photos (or folders of photos) of people to keep visible; everyone else is blurred")
+        p.add_argument(
+            "--threshold", type=_number(float, 0, 1), help="detection score threshold (lower finds more faces)"
+        )
+        p.add_argument(
+            "--max-side",
+            type=_number(int, 64, zero=True),
+            default=DetectorSettings.max_side,
+            help="detect on frames scaled down to this longest side (0: full size)",
+        )
+        p.add_argument(
+            "--coarse-side",
+            type=_number(int, 64, zero=True),
+            default=DetectorSettings.coarse_side,
+            help="between fine detections, detect on frames scaled down to this longest side (0: always at --max-side)",
+        )
+        p.add_argument(
+            "--stride",
+            type=_number(int, 1),
+            default=DetectorSettings.stride,
+            help="run the detector on every Nth frame (and on cuts and fast motion); 1: every frame",
+        )
+        p.add_argument(
+            "--known-faces",
+            nargs="+",
+            default=[],
+            metavar="PATH",
+            help="photos (or folders of photos) of people to keep visible; everyone else is blurred",
+        )
 
     def rendering(p):
         p.add_argument("--blur", choices=render.STYLES, help="anonymisation style (default gaussian)")
         p.add_argument("--shape", choices=render.SHAPES)
         p.add_argument("--strength", type=_number(float, 0.1, 10))
-        p.add_argument("--padding", type=_number(float, 1, 4),
-                       help="region size relative to the detected face (default 1.3)")
+        p.add_argument(
+            "--padding", type=_number(float, 1, 4), help="region size relative to the detected face (default 1.3)"
+        )
         p.add_argument("--crf", type=_number(int, *CRF_RANGE), help="H.264 quality, lower is better (default 18)")
         p.add_argument("--preset", choices=PRESETS, help="x264 speed preset (default veryfast)")
         p.add_argument("--mark-faces", action="store_true", help="outline faces for review instead of blurring")
@@ -103,8 +128,13 @@ def _parser() -> argparse.ArgumentParser:
     rendering(p)
     p = sub.add_parser("batch", help="anonymize many videos and photos (files or folders) into one folder")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="videos, photos or folders (searched recursively)")
-    p.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
-                   help="folder for the outputs, mirroring the inputs' folders, and the batch summary")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT_DIR",
+        help="folder for the outputs, mirroring the inputs' folders, and the batch summary",
+    )
     p.add_argument("--workers", type=int, help="files at a time on this machine (default: by cores and memory)")
     p.add_argument("--ray", metavar="ADDRESS", help="run on an existing Ray cluster (needs the 'ray' package)")
     detection(p)
@@ -115,18 +145,29 @@ def _parser() -> argparse.ArgumentParser:
 def _export_settings(args, settings):
     from dataclasses import replace
 
-    chosen = {"style": args.blur, "shape": args.shape, "strength": args.strength, "padding": args.padding,
-              "crf": args.crf, "preset": args.preset, "keep_audio": args.keep_audio,
-              "mark": args.mark_faces or None}
+    chosen = {
+        "style": args.blur,
+        "shape": args.shape,
+        "strength": args.strength,
+        "padding": args.padding,
+        "crf": args.crf,
+        "preset": args.preset,
+        "keep_audio": args.keep_audio,
+        "mark": args.mark_faces or None,
+    }
     return replace(settings, **{k: v for k, v in chosen.items() if v is not None})
 
 
 def _detector_settings(args):
     from engine.project import DetectorSettings
 
-    return DetectorSettings(name=args.detector, threshold=args.threshold, max_side=args.max_side or None,
-                            coarse_side=args.coarse_side or None,
-                            stride=args.stride)
+    return DetectorSettings(
+        name=args.detector,
+        threshold=args.threshold,
+        max_side=args.max_side or None,
+        coarse_side=args.coarse_side or None,
+        stride=args.stride,
+    )
 
 
 def _warn(message: str) -> None:
@@ -166,20 +207,25 @@ def run(args) -> int:
         export.check_output(args.project or project.default_path(args.input), args.input)
     known = identities.load_known_faces(args.known_faces) if args.known_faces else []
     if args.command == "anonymize" and stills.is_image(args.input):
-        count = export.anonymize_image(args.input, args.output, _detector_settings(args),
-                                       _export_settings(args, project.ExportSettings()), known)
+        count = export.anonymize_image(
+            args.input, args.output, _detector_settings(args), _export_settings(args, project.ExportSettings()), known
+        )
         print(f"wrote {args.output} ({count} face{'s' * (count != 1)} found)")
         return 0
-    proj = analyze.analyze(args.input, _detector_settings(args), known, job,
-                           recognise=args.command == "analyze" or bool(args.project))
+    proj = analyze.analyze(
+        args.input, _detector_settings(args), known, job, recognise=args.command == "analyze" or bool(args.project)
+    )
     proj.known_faces = [str(Path(k).resolve()) for k in args.known_faces]
     kept = [i.name or f"#{i.id}" for i in proj.identities if i.decision == project.KEEP]
-    summary = (f"{len(proj.tracks)} face tracks, {len(proj.identities)} people"
-               f"{', kept: ' + ', '.join(kept) if kept else ''}")
+    summary = (
+        f"{len(proj.tracks)} face tracks, {len(proj.identities)} people{', kept: ' + ', '.join(kept) if kept else ''}"
+    )
     for person in proj.identities:
         if person.match is not None and person.match.status == identities.SUGGESTED:
-            print(f"limelight: suggestion: person {person.id} may be {person.match.name} (distance "
-                  f"{person.match.distance:.2f}); blurred until confirmed in the app")
+            print(
+                f"limelight: suggestion: person {person.id} may be {person.match.name} (distance "
+                f"{person.match.distance:.2f}); blurred until confirmed in the app"
+            )
     if args.command == "analyze" or args.project:
         path = args.project or project.default_path(args.input)
         project.save(proj, path)
@@ -197,8 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         from engine.selftest import run as selftest
 
         return selftest()
-    if not argv or (len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-")
-                    and _is_video_path(argv[0])):
+    if not argv or (
+        len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-") and _is_video_path(argv[0])
+    ):
         from gui.app import run_gui
 
         return run_gui(argv)

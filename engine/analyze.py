@@ -1,5 +1,6 @@
 """Analysis: decode -> detect -> track -> embed -> identities, producing a project with everyone blurred
 except people matching the known faces."""
+
 import os
 from pathlib import Path
 from typing import Callable
@@ -17,10 +18,15 @@ from engine.track import Track, TrackerSettings, link
 EMBED_FRAMES = 6
 
 
-def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None = None,
-            known: list[identities.KnownFace] | None = None, job: Job | None = None,
-            on_detections: Callable[[int, list[Detection]], None] | None = None,
-            recognise: bool = True, checkpoint: str | os.PathLike | None = None) -> project.Project:
+def analyze(
+    path: str | os.PathLike,
+    settings: project.DetectorSettings | None = None,
+    known: list[identities.KnownFace] | None = None,
+    job: Job | None = None,
+    on_detections: Callable[[int, list[Detection]], None] | None = None,
+    recognise: bool = True,
+    checkpoint: str | os.PathLike | None = None,
+) -> project.Project:
     """`on_detections(frame, faces)` lets a viewer show plausible faces as they are found, before tracking
     ends; it is called for the frames the detector looked at.
     Without `recognise` every track is its own person: enough when everyone is blurred, and much faster.
@@ -29,7 +35,8 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
     job = job or Job()
     info = video.probe(path)
     job.step("Detecting faces", 0, info.frame_count)
-    detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
+    detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side, zoom=settings.zoom)
+    glance = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
     width, height = info.display_size
     fine = detector.input_scale(height, width)
     scales = {Detail.FINE: fine, Detail.COARSE: min(fine, fit_scale(settings.coarse_side, height, width))}
@@ -43,7 +50,13 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
             yield frame.index, due, frame.scaled(scales[due]) if due and not saved.has(frame.index) else None
 
     for index, due, image in ahead(triaged()):
-        faces = saved.done[index] if saved.has(index) else detector.detect(image, scales[due]) if due else []
+        faces = (
+            saved.done[index]
+            if saved.has(index)
+            else (detector if due == Detail.FINE else glance).detect(image, scales[due])
+            if due
+            else []
+        )
         saved.add(index, faces)
         found.append(faces)
         if on_detections and due:
@@ -58,13 +71,21 @@ def analyze(path: str | os.PathLike, settings: project.DetectorSettings | None =
     else:
         people = identities.cluster(tracks)
         _label(tracks, people)
-    source = project.Source(path=str(Path(path).resolve()), fingerprint=project.fingerprint(path), width=info.width,
-                            height=info.height, rotation=info.rotation, fps=info.fps, frame_count=len(found))
+    source = project.Source(
+        path=str(Path(path).resolve()),
+        fingerprint=project.fingerprint(path),
+        width=info.width,
+        height=info.height,
+        rotation=info.rotation,
+        fps=info.fps,
+        frame_count=len(found),
+    )
     return project.Project(source=source, detector=settings, tracks=tracks, identities=people, cuts=triage.cuts)
 
 
-def identify(path, tracks: list[Track], known: list[identities.KnownFace], job: Job | None = None
-             ) -> list[identities.Identity]:
+def identify(
+    path, tracks: list[Track], known: list[identities.KnownFace], job: Job | None = None
+) -> list[identities.Identity]:
     """Embed, cluster into people, match the known faces; every track learns its identity."""
     evidence = _embed_tracks(path, tracks, job or Job())
     people = identities.cluster(tracks, evidence)
@@ -85,8 +106,11 @@ def _embed_frames(track: Track, count: int) -> list[int]:
     """Up to `count` frames spread over the track (the best-detected face in each stretch of it), so one
     person's embeddings see several poses and lighting, not the same moment twice; faces too small to
     tell are left out."""
-    usable = [track.start + i for i, (box, score) in enumerate(zip(track.boxes, track.scores))
-              if score > 0 and max(box[2] - box[0], box[3] - box[1]) >= identities.MIN_FACE_PIXELS]
+    usable = [
+        track.start + i
+        for i, (box, score) in enumerate(zip(track.boxes, track.scores))
+        if score > 0 and max(box[2] - box[0], box[3] - box[1]) >= identities.MIN_FACE_PIXELS
+    ]
     chosen = []
     for stretch in np.array_split(np.array(usable, dtype=int), min(count, len(usable))) if usable else ():
         box_score = [(identities.weight(track.box_at(f), track.scores[f - track.start]), f) for f in stretch]
@@ -109,7 +133,8 @@ def _embed_tracks(path, tracks: list[Track], job: Job) -> identities.Evidence:
             vector = identities.embed(decoded.image, box)
             if vector is not None:
                 evidence.setdefault(track.id, []).append(
-                    (vector, identities.weight(box, track.scores[decoded.index - track.start])))
+                    (vector, identities.weight(box, track.scores[decoded.index - track.start]))
+                )
         job.step("Recognising people", decoded.index + 1, last + 1)
         if decoded.index >= last:
             break

@@ -1,5 +1,6 @@
 """Small files (project, summary, still image) written so the previous version stays whole until the new one is
 complete on disk: a crash, a full disk or a second writer never leaves half a file where the user expects one."""
+
 import os
 import tempfile
 from pathlib import Path

@@ -2,6 +2,7 @@
 (the editor's own decision, or a match to which photo at what distance), how much was hidden, with which settings,
 and fingerprints that tie the report to exactly one source and one output file. One self-contained HTML file:
 thumbnails are embedded, so it can be mailed or archived on its own."""
+
 import base64
 import html
 import os
@@ -20,10 +21,12 @@ from engine.track import Box
 
 SUFFIX = ".audit.html"
 THUMB_SIDE = 96
-STYLE = ("body{font:14px sans-serif;margin:2em;color:#222;background:#fff}"
-         "table{border-collapse:collapse;margin:.5em 0 1.5em}"
-         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:middle}"
-         "img{width:72px;height:72px;object-fit:cover}.warn{color:#b00;font-weight:bold}")
+STYLE = (
+    "body{font:14px sans-serif;margin:2em;color:#222;background:#fff}"
+    "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+    "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:middle}"
+    "img{width:72px;height:72px;object-fit:cover}.warn{color:#b00;font-weight:bold}"
+)
 
 
 def report_path(output: str | os.PathLike) -> Path:
@@ -34,11 +37,13 @@ def report_path(output: str | os.PathLike) -> Path:
 def why_kept(identity: Identity) -> str:
     match = identity.match
     if match is not None and match.status == CONFIRMED:
-        return (f"confirmed by the editor as {match.name} (photo {Path(match.photo).name}, "
-                f"distance {match.distance:.3f})")
+        return (
+            f"confirmed by the editor as {match.name} (photo {Path(match.photo).name}, distance {match.distance:.3f})"
+        )
     if match is not None and match.status == MATCHED:
-        return (f"matched automatically to {match.name}'s photo {Path(match.photo).name} "
-                f"at distance {match.distance:.3f}")
+        return (
+            f"matched automatically to {match.name}'s photo {Path(match.photo).name} at distance {match.distance:.3f}"
+        )
     return "kept by a decision in the project (no photo match recorded)"
 
 
@@ -94,36 +99,65 @@ def render(project: Project, source: Path, output: Path) -> str:
         frames = sum(len(t.boxes) for t in tracks)
         return f"{frames / fps:.1f} s, frames {min(t.start for t in tracks)}\u2013{max(t.end for t in tracks)}"
 
-    kept_rows = [[_img(thumbs, _best_track(project, i)), e(i.name or f"Person {i.id}"), e(why_kept(i)),
-                  str(len(i.tracks)), span(i.tracks)] for i in kept]
-    kept_rows += [[_img(thumbs, t), "one appearance", "kept by the editor for this appearance only", "1", span([t])]
-                  for t in kept_alone]
-    summary = [["Faces blurred (one face in one frame)", str(blurred)],
-               ["Frames with at least one blur", f"{frames_blurred} of {project.source.frame_count}"],
-               ["People found", str(len(project.identities))],
-               ["People kept visible", str(len(kept))],
-               ["Appearances marked 'not a face' (left as they are)", str(len(not_faces))],
-               ["Suggested matches the editor rejected (blurred)",
-                ", ".join(e(i.match.name) for i in rejected if i.match) or "none"],
-               ["Regions drawn by the editor (blurred)",
-                f"{len(drawn)}, {sum(len(t.boxes) for t in drawn)} frames in all"]]
-    settings = [[e(f"{group}.{key}"), e(str(value))] for group, values in
-                (("detector", asdict(project.detector)), ("export", asdict(project.export)))
-                for key, value in values.items()]
-    files = [["Source", e(str(source)), e(project.source.fingerprint)],
-             ["Output", e(str(output)), e(fingerprint(output)) if output.is_file() else "missing"]]
-    warning = ('<p class="warn">This is a review copy: faces are outlined, not blurred. Do not publish it.</p>'
-               if project.export.mark else "")
+    kept_rows = [
+        [
+            _img(thumbs, _best_track(project, i)),
+            e(i.name or f"Person {i.id}"),
+            e(why_kept(i)),
+            str(len(i.tracks)),
+            span(i.tracks),
+        ]
+        for i in kept
+    ]
+    kept_rows += [
+        [_img(thumbs, t), "one appearance", "kept by the editor for this appearance only", "1", span([t])]
+        for t in kept_alone
+    ]
+    summary = [
+        ["Faces blurred (one face in one frame)", str(blurred)],
+        ["Frames with at least one blur", f"{frames_blurred} of {project.source.frame_count}"],
+        ["People found", str(len(project.identities))],
+        ["People kept visible", str(len(kept))],
+        ["Appearances marked 'not a face' (left as they are)", str(len(not_faces))],
+        [
+            "Suggested matches the editor rejected (blurred)",
+            ", ".join(e(i.match.name) for i in rejected if i.match) or "none",
+        ],
+        ["Regions drawn by the editor (blurred)", f"{len(drawn)}, {sum(len(t.boxes) for t in drawn)} frames in all"],
+    ]
+    settings = [
+        [e(f"{group}.{key}"), e(str(value))]
+        for group, values in (("detector", asdict(project.detector)), ("export", asdict(project.export)))
+        for key, value in values.items()
+    ]
+    files = [
+        ["Source", e(str(source)), e(project.source.fingerprint)],
+        ["Output", e(str(output)), e(fingerprint(output)) if output.is_file() else "missing"],
+    ]
+    warning = (
+        '<p class="warn">This is a review copy: faces are outlined, not blurred. Do not publish it.</p>'
+        if project.export.mark
+        else ""
+    )
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>LimeLight audit: {e(output.name)}</title>'
-            f"<style>{STYLE}</style></head><body><h1>Anonymisation audit: {e(output.name)}</h1>"
-            f"<p>Written by LimeLight on {when}. Everyone not listed under 'Kept visible' is blurred.</p>{warning}"
-            f"<h2>Kept visible</h2>"
-            + (_table(["Face", "Who", "Why", "Appearances", "On screen"], kept_rows) if kept_rows
-               else "<p>Nobody: every face found is blurred.</p>")
-            + "<h2>What was hidden</h2>" + _table(["", ""], summary)
-            + "<h2>Files</h2>" + _table(["", "Path", "Fingerprint (size and SHA-256 of first and last MiB)"], files)
-            + "<h2>Settings</h2>" + _table(["Setting", "Value"], settings) + "</body></html>")
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>LimeLight audit: {e(output.name)}</title>'
+        f"<style>{STYLE}</style></head><body><h1>Anonymisation audit: {e(output.name)}</h1>"
+        f"<p>Written by LimeLight on {when}. Everyone not listed under 'Kept visible' is blurred.</p>{warning}"
+        f"<h2>Kept visible</h2>"
+        + (
+            _table(["Face", "Who", "Why", "Appearances", "On screen"], kept_rows)
+            if kept_rows
+            else "<p>Nobody: every face found is blurred.</p>"
+        )
+        + "<h2>What was hidden</h2>"
+        + _table(["", ""], summary)
+        + "<h2>Files</h2>"
+        + _table(["", "Path", "Fingerprint (size and SHA-256 of first and last MiB)"], files)
+        + "<h2>Settings</h2>"
+        + _table(["Setting", "Value"], settings)
+        + "</body></html>"
+    )
 
 
 def write(project: Project, source: str | os.PathLike, output: str | os.PathLike) -> Path:

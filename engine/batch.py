@@ -4,6 +4,7 @@ Each input is one job that runs the same steps as `anonymize` (analyse then expo
 output is the file a single run would write. A job reports a failure instead of raising it: one corrupt file must
 never stop a night's batch. The summary is rewritten atomically after every job, so it is also the record a re-run
 after a crash or a Ctrl+C resumes from."""
+
 import csv
 import hashlib
 import io
@@ -22,14 +23,29 @@ from engine import analyze, atomic, export, identities, project, stills
 from engine.errors import Cancelled, InputError, OutputError, UserError
 from engine.job import Job
 
-VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mts", ".m2ts", ".ts", ".mpg", ".mpeg",
-                  ".wmv", ".flv", ".3gp", ".mxf", ".dv"}
+VIDEO_SUFFIXES = {
+    ".mp4",
+    ".mov",
+    ".m4v",
+    ".mkv",
+    ".avi",
+    ".webm",
+    ".mts",
+    ".m2ts",
+    ".ts",
+    ".mpg",
+    ".mpeg",
+    ".wmv",
+    ".flv",
+    ".3gp",
+    ".mxf",
+    ".dv",
+}
 SUMMARY_NAME = "limelight-batch"
 SOME_FAILED = 7
 OK, SKIPPED, FAILED, CANCELLED = "ok", "skipped", "failed", "cancelled"
 DONE = (OK, SKIPPED)
-CSV_COLUMNS = ("file", "output", "frames", "faces", "tracks", "people_kept", "warnings", "seconds", "status",
-               "error")
+CSV_COLUMNS = ("file", "output", "frames", "faces", "tracks", "people_kept", "warnings", "seconds", "status", "error")
 # What a job may want to say while it runs: (file, stage, done, total).
 Progress = Callable[[str, str, int, int], None]
 
@@ -39,6 +55,7 @@ class Task:
     """One input and where its output goes; `name` is the input relative to the inputs' common folder, the way
     the progress lines and the summary show it. `size` (bytes) weighs the file in the overall progress: the
     parent never opens an input, so a file that crashes a decoder takes down one worker, not the batch."""
+
     name: str
     source: str
     output: str
@@ -98,33 +115,40 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike) -> lis
             raise InputError(f"{given}: no such file or folder")
     sources = list(dict.fromkeys(sources))
     if not sources:
-        raise InputError("no videos or photos found in the inputs (video: "
-                         f"{', '.join(sorted(VIDEO_SUFFIXES))}; photo: {', '.join(sorted(stills.SUFFIXES))})")
+        raise InputError(
+            "no videos or photos found in the inputs (video: "
+            f"{', '.join(sorted(VIDEO_SUFFIXES))}; photo: {', '.join(sorted(stills.SUFFIXES))})"
+        )
     base = Path(os.path.commonpath(roots))
     names = [p.relative_to(base) for p in sources]
     outputs = [n if stills.is_image(n) else n.with_suffix(".mp4") for n in names]
     taken = {o: outputs.count(o) for o in outputs}
     # clip.mov beside clip.mp4 would both become clip.mp4: those keep their whole name, clip.mov.mp4.
     outputs = [o if taken[o] == 1 or n == o else n.with_name(n.name + ".mp4") for n, o in zip(names, outputs)]
-    return [Task(name=str(n), source=str(s), output=str(out_dir / o), size=s.stat().st_size)
-            for n, s, o in zip(names, sources, outputs)]
+    return [
+        Task(name=str(n), source=str(s), output=str(out_dir / o), size=s.stat().st_size)
+        for n, s, o in zip(names, sources, outputs)
+    ]
 
 
 def _wanted(path: Path, root: Path, out_dir: Path) -> bool:
     relative = path.relative_to(root)
-    return (path.suffix.lower() in VIDEO_SUFFIXES | stills.SUFFIXES
-            and not any(part.startswith(".") for part in relative.parts)
-            and out_dir not in path.parents)
+    return (
+        path.suffix.lower() in VIDEO_SUFFIXES | stills.SUFFIXES
+        and not any(part.startswith(".") for part in relative.parts)
+        and out_dir not in path.parents
+    )
 
 
-def run_job(task: Task, settings: Settings, progress: Progress | None = None,
-            cancel_event=None) -> Result:
+def run_job(task: Task, settings: Settings, progress: Progress | None = None, cancel_event=None) -> Result:
     """Anonymise one input exactly as `anonymize` does; any failure becomes the result's error."""
     started = time.perf_counter()
     result = Result(file=task.name, output=task.output, status=FAILED, settings=settings.key())
     said: list[str] = []
-    job = Job(on_progress=lambda stage, done, total: progress and progress(task.name, stage, done, total),
-              on_warning=said.append)
+    job = Job(
+        on_progress=lambda stage, done, total: progress and progress(task.name, stage, done, total),
+        on_warning=said.append,
+    )
     if cancel_event is not None:
         job.cancel_event = cancel_event
     with _CollectedWarnings() as collected:
@@ -154,8 +178,9 @@ def run_job(task: Task, settings: Settings, progress: Progress | None = None,
 def _anonymize(task: Task, settings: Settings, job: Job, result: Result) -> None:
     if stills.is_image(task.source):
         result.frames = 1
-        result.faces = result.tracks = export.anonymize_image(task.source, task.output, settings.detector,
-                                                              settings.export, settings.known)
+        result.faces = result.tracks = export.anonymize_image(
+            task.source, task.output, settings.detector, settings.export, settings.known
+        )
         return
     proj = analyze.analyze(task.source, settings.detector, settings.known, job, recognise=False)
     proj.export = settings.export
@@ -208,8 +233,7 @@ class Summary:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            logging.getLogger(__name__).warning("%s is unreadable (%s); every file is done again",
-                                                self.json_path, exc)
+            logging.getLogger(__name__).warning("%s is unreadable (%s); every file is done again", self.json_path, exc)
             return {}
 
     def done_before(self, task: Task) -> Result | None:
@@ -238,16 +262,23 @@ class Summary:
 
     def write(self) -> None:
         rows = sorted((asdict(r) for r in self.results.values()), key=lambda row: row["file"])
-        document = {"limelight_batch": 1, "settings": {"detector": asdict(self.settings.detector),
-                                                       "export": asdict(self.settings.export),
-                                                       "known_faces": [k.name for k in self.settings.known]},
-                    "counts": self.counts(), "files": rows}
+        document = {
+            "limelight_batch": 1,
+            "settings": {
+                "detector": asdict(self.settings.detector),
+                "export": asdict(self.settings.export),
+                "known_faces": [k.name for k in self.settings.known],
+            },
+            "counts": self.counts(),
+            "files": rows,
+        }
         table = io.StringIO()
         writer = csv.DictWriter(table, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, "people_kept": "; ".join(row["people_kept"]),
-                             "warnings": " | ".join(row["warnings"])})
+            writer.writerow(
+                {**row, "people_kept": "; ".join(row["people_kept"]), "warnings": " | ".join(row["warnings"])}
+            )
         atomic.write_bytes(self.json_path, json.dumps(document, indent=1).encode(), "write the batch summary")
         atomic.write_bytes(self.csv_path, table.getvalue().encode(), "write the batch summary")
 
@@ -264,8 +295,14 @@ def prepare_output(out_dir: str | os.PathLike) -> Path:
     return out_dir
 
 
-def run(tasks: list[Task], settings: Settings, summary: Summary, backend, progress: Progress | None = None,
-        on_result: Callable[[Result], None] | None = None) -> dict[str, int]:
+def run(
+    tasks: list[Task],
+    settings: Settings,
+    summary: Summary,
+    backend,
+    progress: Progress | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> dict[str, int]:
     """Skip what an earlier run finished, run the rest on `backend` (engine.pools), record every result as it
     arrives. Ctrl+C cancels the running jobs (each removes its partial output), records them and re-raises."""
     todo = []
@@ -342,8 +379,9 @@ def command(args, detector: project.DetectorSettings, export_settings: project.E
         raise UserError("--workers sizes this machine's pool; with --ray the cluster's CPUs decide")
     tasks = plan(args.inputs, args.output)
     out_dir = prepare_output(args.output)
-    settings = Settings(detector, export_settings,
-                        identities.load_known_faces(args.known_faces) if args.known_faces else [])
+    settings = Settings(
+        detector, export_settings, identities.load_known_faces(args.known_faces) if args.known_faces else []
+    )
     backend: pools.LocalPool | pools.RayPool
     if args.ray:
         backend, where = pools.RayPool(args.ray), f"on the Ray cluster at {args.ray}"
@@ -357,14 +395,21 @@ def command(args, detector: project.DetectorSettings, export_settings: project.E
     except KeyboardInterrupt:
         view.close()
         finished = summary.counts()
-        print(f"limelight: cancelled; {finished[OK] + finished[SKIPPED]} finished outputs kept, no partial ones; "
-              f"run the same command again to do the rest", file=sys.stderr)
+        print(
+            f"limelight: cancelled; {finished[OK] + finished[SKIPPED]} finished outputs kept, no partial ones; "
+            f"run the same command again to do the rest",
+            file=sys.stderr,
+        )
         return 130
     view.close()
-    print(f"batch: {len(tasks)} files: {counts[OK]} done, {counts[SKIPPED]} skipped (done earlier), "
-          f"{counts[FAILED]} failed; summary: {summary.json_path} and {summary.csv_path.name}")
+    print(
+        f"batch: {len(tasks)} files: {counts[OK]} done, {counts[SKIPPED]} skipped (done earlier), "
+        f"{counts[FAILED]} failed; summary: {summary.json_path} and {summary.csv_path.name}"
+    )
     if counts[FAILED]:
-        print(f"limelight: error: {counts[FAILED]} of {len(tasks)} files failed (listed above and in "
-              f"{summary.csv_path})", file=sys.stderr)
+        print(
+            f"limelight: error: {counts[FAILED]} of {len(tasks)} files failed (listed above and in {summary.csv_path})",
+            file=sys.stderr,
+        )
         return SOME_FAILED
     return 0

@@ -1,6 +1,7 @@
 """What a batch shows in a terminal: one bar for the whole batch with its time left, one bar per file being
 worked on, and a line per finished file. Progress arrives from a relay thread while results arrive on the
 main thread, hence the lock."""
+
 import threading
 
 from tqdm import tqdm
@@ -18,9 +19,14 @@ class BatchView:
         self._bars: dict[str, tqdm] = {}
         self._finished, self._count = 0, len(tasks)
         tqdm.write(f"{len(tasks)} file{'s' * (len(tasks) != 1)} to anonymise, {where}")
-        self._overall = tqdm(total=sum(self._sizes.values()), desc=self._done_text(), dynamic_ncols=True,
-                             disable=None, position=0, bar_format="{desc} {percentage:3.0f}%|{bar}| "
-                                                                  "[{elapsed}<{remaining}]")
+        self._overall = tqdm(
+            total=sum(self._sizes.values()),
+            desc=self._done_text(),
+            dynamic_ncols=True,
+            disable=None,
+            position=0,
+            bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
+        )
         self._reached: dict[str, int] = {}
 
     def progress(self, name: str, stage: str, done: int, total: int) -> None:
@@ -31,8 +37,13 @@ class BatchView:
         with self._lock:
             bar = self._bars.get(name)
             if bar is None:
-                bar = self._bars[name] = tqdm(total=100, leave=False, dynamic_ncols=True, disable=None,
-                                              bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]")
+                bar = self._bars[name] = tqdm(
+                    total=100,
+                    leave=False,
+                    dynamic_ncols=True,
+                    disable=None,
+                    bar_format="{desc} {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
+                )
             bar.set_description_str(f"{name}: {stage.lower()}", refresh=False)
             if int(100 * fraction) > bar.n:
                 bar.update(int(100 * fraction) - bar.n)
@@ -69,5 +80,7 @@ def describe(result: batch.Result) -> str:
     kept = f", kept: {', '.join(result.people_kept)}" if result.people_kept else ""
     warned = f"; warnings: {' | '.join(result.warnings)}" if result.warnings else ""
     when = "done earlier" if result.status == batch.SKIPPED else f"{result.seconds:.1f} s"
-    return (f"{result.status:<9} {result.file}: {result.frames} frame{'s' * (result.frames != 1)}, "
-            f"{result.tracks} face track{'s' * (result.tracks != 1)}{kept} ({when}){warned}")
+    return (
+        f"{result.status:<9} {result.file}: {result.frames} frame{'s' * (result.frames != 1)}, "
+        f"{result.tracks} face track{'s' * (result.tracks != 1)}{kept} ({when}){warned}"
+    )

@@ -10,6 +10,7 @@ On the 1080p copy the reference is CenterFace at 0.1 on the copy (dlib-cnn at th
 with the clip's reference scaled up: each finds faces the other misses. Both hold false alarms (hands, hair,
 painted figures) that a fast setting rightly leaves alone, so a miss count is an upper bound; look at the missed
 boxes before trading speed for them."""
+
 import argparse
 import os
 import shutil
@@ -42,8 +43,14 @@ def transcode(source: Path, target: Path, frames: int | None = None, size: tuple
             if frames is not None and frame.index >= frames:
                 break
             if size:
-                frame = video.Frame(frame.index, frame.pts, frame.time, 0, frame.decoded,
-                                    cv2.resize(frame.raw, size, interpolation=cv2.INTER_CUBIC))
+                frame = video.Frame(
+                    frame.index,
+                    frame.pts,
+                    frame.time,
+                    0,
+                    frame.decoded,
+                    cv2.resize(frame.raw, size, interpolation=cv2.INTER_CUBIC),
+                )
             writer.write(frame)
     return target
 
@@ -75,10 +82,12 @@ def pipeline_fps(source: Path, settings: DetectorSettings, work: Path):
 
 # Runs a command and reports its wall time and peak memory. A child inherits its parent's peak memory on Linux
 # (fork and exec keep the high-water mark), so the measuring parent must be this small interpreter, not the bench.
-_MEASURE = ("import resource, subprocess, sys, time; started = time.perf_counter(); "
-            "code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
-            "print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
-            "sys.exit(code)")
+_MEASURE = (
+    "import resource, subprocess, sys, time; started = time.perf_counter(); "
+    "code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
+    "print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+    "sys.exit(code)"
+)
 
 
 def command(args: list[str]) -> tuple[float | None, float]:
@@ -95,8 +104,10 @@ def reference_faces(source: Path, thorough: bool) -> list[list[Box]]:
     models = [detect.create("centerface", 0.1, max_side=None)]
     if thorough:
         models.append(detect.create("dlib-cnn", upsample=1))
-    return [_union([d.box for m in models for d in m.detect(f.image) if d.score >= m.threshold])
-            for f in video.read_frames(source)]
+    return [
+        _union([d.box for m in models for d in m.detect(f.image) if d.score >= m.threshold])
+        for f in video.read_frames(source)
+    ]
 
 
 def _union(boxes: list[Box]) -> list[Box]:
@@ -115,27 +126,36 @@ def _covered(face: Box, regions: list[Box]) -> float:
         return 1.0
     grid = np.zeros((y1 - y0, x1 - x0), bool)
     for r in regions:
-        grid[max(0, int(r[1]) - y0):max(0, int(np.ceil(r[3])) - y0),
-             max(0, int(r[0]) - x0):max(0, int(np.ceil(r[2])) - x0)] = True
+        grid[
+            max(0, int(r[1]) - y0) : max(0, int(np.ceil(r[3])) - y0),
+            max(0, int(r[0]) - x0) : max(0, int(np.ceil(r[2])) - x0),
+        ] = True
     return float(grid.mean())
 
 
 def misses(reference: list[list[Box]], regions: list[list[Box]]) -> int:
-    return sum(_covered(face, regions[i] if i < len(regions) else []) < COVERED
-               for i, faces in enumerate(reference) for face in faces)
+    return sum(
+        _covered(face, regions[i] if i < len(regions) else []) < COVERED
+        for i, faces in enumerate(reference)
+        for face in faces
+    )
 
 
 def project_regions(project, width: int, height: int) -> list[list[Box]]:
     plan = decisions.by_frame(project)
     pad = project.export.padding
-    return [[render.padded(d.box, pad, width, height) for d in plan.get(i, []) if d.action == decisions.BLUR]
-            for i in range(project.source.frame_count)]
+    return [
+        [render.padded(d.box, pad, width, height) for d in plan.get(i, []) if d.action == decisions.BLUR]
+        for i in range(project.source.frame_count)
+    ]
 
 
 def deface_regions(source: Path, width: int, height: int) -> list[list[Box]]:
     model = detect.create("centerface", 0.2, max_side=None)
-    return [[render.padded(d.box, 1.3, width, height) for d in model.detect(f.image) if d.score >= 0.2]
-            for f in video.read_frames(source)]
+    return [
+        [render.padded(d.box, 1.3, width, height) for d in model.detect(f.image) if d.score >= 0.2]
+        for f in video.read_frames(source)
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,35 +181,58 @@ def main(argv: list[str] | None = None) -> int:
             clip = transcode(args.clip, work / f"excerpt-{name}.mp4", SLOW[name]) if name in SLOW else args.clip
             for stride in strides:
                 fps, project, exporting = pipeline_fps(clip, DetectorSettings(name=name, stride=stride), work)
-                missed = "" if name in SLOW else \
-                    f", {misses(reference, project_regions(project, width, height))} missed"
+                missed = (
+                    "" if name in SLOW else f", {misses(reference, project_regions(project, width, height))} missed"
+                )
                 mark = " (default)" if (name, stride) == (default.name, default.stride) else ""
                 span = f" (first {SLOW[name]} frames)" if name in SLOW else ""
-                print(f"analyse+export {name:<10} stride {stride}: {fps:6.1f} frames/s = {fps / base:.2f} of "
-                      f"decode+encode{missed}; export alone {fps / exporting / base:.2f}{mark}{span}")
-        print(f"deface rule (CenterFace@0.2 per frame): {misses(reference, deface_regions(args.clip, width, height))}"
-              " missed")
+                print(
+                    f"analyse+export {name:<10} stride {stride}: {fps:6.1f} frames/s = {fps / base:.2f} of "
+                    f"decode+encode{missed}; export alone {fps / exporting / base:.2f}{mark}{span}"
+                )
+        fps, project, _ = pipeline_fps(args.clip, replace(default, zoom=None), work)
+        print(
+            f"analyse+export without the second look (zoom): {fps:6.1f} frames/s = {fps / base:.2f} of decode+encode, "
+            f"{misses(reference, project_regions(project, width, height))} missed"
+        )
+        print(
+            f"deface rule (CenterFace@0.2 per frame): {misses(reference, deface_regions(args.clip, width, height))}"
+            " missed"
+        )
         big = transcode(args.clip, work / "clip1080.mp4", size=(1920, 1080))
         big_base = copy_fps(big, work)
         factor = 1920 / width
-        big_reference = [_union(faces + [tuple(v * factor for v in box) for box in small])
-                         for faces, small in zip(reference_faces(big, thorough=False), reference)]
-        print(f"1080p copy of the clip: decode+encode {big_base:.1f} frames/s; reference: CenterFace@0.1 on the copy, "
-              f"united with the clip's reference scaled up: {sum(map(len, big_reference))} faces")
-        for label, settings in (("default", default), ("every detection fine", replace(default, coarse_side=None))):
+        big_reference = [
+            _union(faces + [(x0 * factor, y0 * factor, x1 * factor, y1 * factor) for x0, y0, x1, y1 in small])
+            for faces, small in zip(reference_faces(big, thorough=False), reference)
+        ]
+        print(
+            f"1080p copy of the clip: decode+encode {big_base:.1f} frames/s; reference: CenterFace@0.1 on the copy, "
+            f"united with the clip's reference scaled up: {sum(map(len, big_reference))} faces"
+        )
+        for label, settings in (
+            ("default", default),
+            ("no second look", replace(default, zoom=None)),
+            ("every detection fine", replace(default, coarse_side=None)),
+        ):
             big_fps, project, exporting = pipeline_fps(big, settings, work)
-            print(f"  analyse+export, {label:<20}: {big_fps:5.1f} frames/s = {big_fps / big_base:.2f} of "
-                  f"decode+encode, {misses(big_reference, project_regions(project, 1920, 1080))} missed; "
-                  f"export alone {big_fps / exporting / big_base:.2f}")
+            print(
+                f"  analyse+export, {label:<20}: {big_fps:5.1f} frames/s = {big_fps / big_base:.2f} of "
+                f"decode+encode, {misses(big_reference, project_regions(project, 1920, 1080))} missed; "
+                f"export alone {big_fps / exporting / big_base:.2f}"
+            )
         main_py = [sys.executable, str(ROOT / "main.py"), "anonymize"]
         ours, _ = command(main_py + [str(args.clip), "-o", str(work / "cli.mp4")])
         _, peak = command(main_py + [str(big), "-o", str(work / "cli1080.mp4")])
         deface = shutil.which("deface")
-        theirs = command([deface, str(args.clip), "-o", str(work / "deface.mp4"), "--keep-audio"])[0] if deface \
-            else None
+        theirs = (
+            command([deface, str(args.clip), "-o", str(work / "deface.mp4"), "--keep-audio"])[0] if deface else None
+        )
         if ours:
-            print(f"limelight anonymize, whole command: {info.frame_count / ours:.1f} frames/s; "
-                  f"peak memory on the 1080p copy {peak:.0f} MiB")
+            print(
+                f"limelight anonymize, whole command: {info.frame_count / ours:.1f} frames/s; "
+                f"peak memory on the 1080p copy {peak:.0f} MiB"
+            )
         if theirs:
             print(f"deface 1.5, whole command:          {info.frame_count / theirs:.1f} frames/s")
             if ours:

@@ -4,6 +4,7 @@ where it stopped instead of starting over: detection is nearly all of analysis t
 
 One JSON line per frame after a header naming the video's fingerprint and the detector settings; a checkpoint of
 another video or other settings is ignored, and a line cut short by a crash ends what is trusted."""
+
 import json
 import os
 from dataclasses import asdict
@@ -20,8 +21,14 @@ def _header(video: str | os.PathLike, settings: DetectorSettings) -> dict:
 
 
 def _row(frame: int, faces: list[Detection]) -> str:
-    rows = [[*map(float, f.box), float(f.score),
-             None if f.landmarks is None else [[float(x), float(y)] for x, y in f.landmarks]] for f in faces]
+    rows = [
+        [
+            *map(float, f.box),
+            float(f.score),
+            None if f.landmarks is None else [[float(x), float(y)] for x, y in f.landmarks],
+        ]
+        for f in faces
+    ]
     return json.dumps([frame, rows], separators=(",", ":"))
 
 

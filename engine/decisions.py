@@ -1,5 +1,6 @@
 """What export does with each face: an identity's decision, overridden per track, resolved per frame. Also the
 edits an editor makes, as plain functions on the project so the GUI and the CLI change it the same way."""
+
 from dataclasses import dataclass, replace
 
 from engine.identities import CONFIRMED, REJECTED
@@ -10,6 +11,7 @@ from engine.track import Box, Track
 @dataclass(frozen=True)
 class Decision:
     """One box in one frame and what to do with it."""
+
     box: Box
     action: str
     track: int
@@ -29,15 +31,26 @@ def track_action(project: Project, track: Track) -> str:
 def track_actions(project: Project) -> dict[int, str]:
     """Every track's action in one pass; asking `track_action` track by track searches the people each time."""
     people = {i.id: i.decision for i in project.identities}
-    return {t.id: project.overrides[t.id] if t.id in project.overrides
-            else BLUR if t.manual or t.identity is None else people[t.identity] for t in project.tracks}
+    return {
+        t.id: project.overrides[t.id]
+        if t.id in project.overrides
+        else BLUR
+        if t.manual or t.identity is None
+        else people[t.identity]
+        for t in project.tracks
+    }
 
 
 def at_frame(project: Project, frame: int, actions: dict[int, str] | None = None) -> list[Decision]:
     """`by_frame(project)[frame]` for a viewer that shows one frame at a time, without planning the whole video."""
     actions = actions or track_actions(project)
-    return _inside_kept([Decision(t.boxes[frame - t.start], actions[t.id], t.id, t.identity, t.manual)
-                         for t in project.tracks if t.start <= frame <= t.end])
+    return _inside_kept(
+        [
+            Decision(t.boxes[frame - t.start], actions[t.id], t.id, t.identity, t.manual)
+            for t in project.tracks
+            if t.start <= frame <= t.end
+        ]
+    )
 
 
 def by_frame(project: Project) -> dict[int, list[Decision]]:
@@ -46,7 +59,8 @@ def by_frame(project: Project) -> dict[int, list[Decision]]:
         action = track_action(project, track)
         for offset, box in enumerate(track.boxes):
             frames.setdefault(track.start + offset, []).append(
-                Decision(box, action, track.id, track.identity, track.manual))
+                Decision(box, action, track.id, track.identity, track.manual)
+            )
     return {frame: _inside_kept(found) for frame, found in frames.items()}
 
 
@@ -56,8 +70,10 @@ def _inside_kept(found: list[Decision]) -> list[Decision]:
     kept = [d.box for d in found if d.action == KEEP]
     if not kept:
         return found
-    return [replace(d, action=KEEP) if d.action == BLUR and not d.manual and any(_within(d.box, k) for k in kept)
-            else d for d in found]
+    return [
+        replace(d, action=KEEP) if d.action == BLUR and not d.manual and any(_within(d.box, k) for k in kept) else d
+        for d in found
+    ]
 
 
 def _within(inner: Box, outer: Box, share: float = 0.6) -> bool:
@@ -180,14 +196,23 @@ def set_track_span(project: Project, track_id: int, start: int, end: int) -> Non
         raise ValueError("an appearance needs at least one frame")
     offsets = [min(max(frame - track.start, 0), len(track.boxes) - 1) for frame in range(start, end + 1)]
     inside = [track.start <= frame <= track.end for frame in range(start, end + 1)]
-    project.tracks[index] = replace(track, start=start, boxes=[track.boxes[o] for o in offsets],
-                                    scores=[track.scores[o] if held else 0.0 for o, held in zip(offsets, inside)])
+    project.tracks[index] = replace(
+        track,
+        start=start,
+        boxes=[track.boxes[o] for o in offsets],
+        scores=[track.scores[o] if held else 0.0 for o, held in zip(offsets, inside)],
+    )
 
 
 def add_manual_track(project: Project, start: int, boxes: list[Box]) -> Track:
     """A region the editor drew over something the detector missed; always blurred."""
-    track = Track(id=max((t.id for t in project.tracks), default=0) + 1, start=start, boxes=list(boxes),
-                  scores=[0.0] * len(boxes), manual=True)
+    track = Track(
+        id=max((t.id for t in project.tracks), default=0) + 1,
+        start=start,
+        boxes=list(boxes),
+        scores=[0.0] * len(boxes),
+        manual=True,
+    )
     project.tracks.append(track)
     return track
 
@@ -200,7 +225,27 @@ def remove_track(project: Project, track_id: int) -> None:
     project.overrides.pop(track_id, None)
 
 
-__all__ = ["BLUR", "KEEP", "IGNORE", "Decision", "track_action", "track_actions", "at_frame", "by_frame",
-           "set_identity", "toggle_identity", "confirm_match", "reject_match", "set_track", "merge_decision",
-           "merge_identities", "merge_people", "rename_identity", "split_track", "split_identity", "set_track_span",
-           "add_manual_track", "remove_track"]
+__all__ = [
+    "BLUR",
+    "KEEP",
+    "IGNORE",
+    "Decision",
+    "track_action",
+    "track_actions",
+    "at_frame",
+    "by_frame",
+    "set_identity",
+    "toggle_identity",
+    "confirm_match",
+    "reject_match",
+    "set_track",
+    "merge_decision",
+    "merge_identities",
+    "merge_people",
+    "rename_identity",
+    "split_track",
+    "split_identity",
+    "set_track_span",
+    "add_manual_track",
+    "remove_track",
+]

@@ -2,6 +2,7 @@
 so the message itself must say what went wrong and what to do, without a traceback. The base class and the
 missing-model error are defined in `models.errors`, so the model loaders can raise them without importing the
 engine."""
+
 from models.errors import MissingModelError, UserError
 
 __all__ = ["UserError", "InputError", "OutputError", "MissingModelError", "ProjectFileError", "Cancelled"]

@@ -2,6 +2,7 @@
 
 Ground truth is read in the WIDER FACE text format so the public WIDER FACE validation set, or any set
 annotated with its tools, can be used as is."""
+
 import argparse
 import sys
 import time
@@ -33,7 +34,7 @@ def read_wider(path: str | Path) -> dict[str, np.ndarray]:
     truth, i = {}, 0
     while i < len(lines):
         name, count = lines[i], int(lines[i + 1])
-        rows = [list(map(float, line.split()[:8])) for line in lines[i + 2:i + 2 + max(count, 1)]][:count]
+        rows = [list(map(float, line.split()[:8])) for line in lines[i + 2 : i + 2 + max(count, 1)]][:count]
         boxes = [(x, y, x + w, y + h) for x, y, w, h, *rest in rows if not (len(rest) >= 4 and rest[3])]
         truth[name] = np.array(boxes, dtype=float).reshape(-1, 4)
         i += 2 + max(count, 1)
@@ -44,7 +45,9 @@ def _matches(found: list, truth: np.ndarray, iou: float) -> list[tuple[float, bo
     """Each detection, most confident first, claims the best still unclaimed face it overlaps enough."""
     claimed, result = set(), []
     order = sorted(found, key=lambda d: -d.score)
-    overlaps = iou_matrix(np.array([d.box for d in order]).reshape(-1, 4), truth) if order else None
+    overlaps = (
+        iou_matrix(np.array([d.box for d in order]).reshape(-1, 4), truth) if order else np.zeros((0, len(truth)))
+    )
     for k, d in enumerate(order):
         candidates = [(overlaps[k, j], j) for j in range(len(truth)) if j not in claimed and overlaps[k, j] >= iou]
         hit = max(candidates, default=None)
@@ -79,8 +82,16 @@ def evaluate(truth: dict[str, np.ndarray], images: Path, detector_name: str, iou
         hits += _matches([d for d in found if d.score >= model.threshold], boxes, iou)
     faces = sum(len(b) for b in truth.values())
     tp = sum(hit for _, hit in hits)
-    return Score(detector_name, faces, len(hits), tp, tp / len(hits) if hits else 0.0, tp / faces if faces else 0.0,
-                 average_precision(hits, faces), 1000 * elapsed / max(len(truth), 1))
+    return Score(
+        detector_name,
+        faces,
+        len(hits),
+        tp,
+        tp / len(hits) if hits else 0.0,
+        tp / faces if faces else 0.0,
+        average_precision(hits, faces),
+        1000 * elapsed / max(len(truth), 1),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,12 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     truth = read_wider(args.ground_truth)
     images = Path(args.images) if args.images else Path(args.ground_truth).parent
-    print(f"{'detector':<11} {'faces':>5} {'found':>5} {'TP':>4} {'precision':>9} {'recall':>6} {'AP':>6} "
-          f"{'ms/image':>9}")
+    print(
+        f"{'detector':<11} {'faces':>5} {'found':>5} {'TP':>4} {'precision':>9} {'recall':>6} {'AP':>6} {'ms/image':>9}"
+    )
     for name in args.detectors:
         s = evaluate(truth, images, name, args.iou)
-        print(f"{s.detector:<11} {s.faces:>5} {s.detections:>5} {s.true_positives:>4} {s.precision:>9.3f} "
-              f"{s.recall:>6.3f} {s.average_precision:>6.3f} {s.ms_per_image:>9.0f}")
+        print(
+            f"{s.detector:<11} {s.faces:>5} {s.detections:>5} {s.true_positives:>4} {s.precision:>9.3f} "
+            f"{s.recall:>6.3f} {s.average_precision:>6.3f} {s.ms_per_image:>9.0f}"
+        )
     return 0
 
 

@@ -1,5 +1,6 @@
 """Export: decode -> render decisions -> encode, in one pass, with audio copied as it is demuxed. Decoding and
 rendering run a few frames ahead of the encoder, on their own thread."""
+
 import os
 import tempfile
 from collections import deque
@@ -37,8 +38,9 @@ class Exported:
     warnings: list[str]
 
 
-def export(proj: Project, output: str | os.PathLike, job: Job | None = None,
-           project_path: str | os.PathLike | None = None) -> Exported:
+def export(
+    proj: Project, output: str | os.PathLike, job: Job | None = None, project_path: str | os.PathLike | None = None
+) -> Exported:
     """Writes `output`; what the user must know about it (see `Job.warn`) comes back with it."""
     job = job or Job()
     source = source_path(proj, project_path)
@@ -52,8 +54,9 @@ def export(proj: Project, output: str | os.PathLike, job: Job | None = None,
             render.render_frame(frame, plan.get(frame.index, []), settings)
             yield frame
 
-    with video.VideoWriter(source, output, crf=settings.crf, preset=settings.preset,
-                           keep_audio=settings.keep_audio, warn=job.warn) as writer:
+    with video.VideoWriter(
+        source, output, crf=settings.crf, preset=settings.preset, keep_audio=settings.keep_audio, warn=job.warn
+    ) as writer:
         for frame in ahead(rendered()):
             _drain(packets, writer)
             writer.write(frame)
@@ -69,19 +72,25 @@ def _drain(packets: deque, writer: video.VideoWriter) -> None:
         writer.copy(packets.popleft())
 
 
-def anonymize_image(path: str | os.PathLike, output: str | os.PathLike, detector: DetectorSettings,
-                    settings: ExportSettings, known: list[identities.KnownFace]) -> int:
+def anonymize_image(
+    path: str | os.PathLike,
+    output: str | os.PathLike,
+    detector: DetectorSettings,
+    settings: ExportSettings,
+    known: list[identities.KnownFace],
+) -> int:
     """A still is a one-frame video without tracking: detect, recognise, render. Returns the faces found."""
     rgb = stills.read_image(path)
-    model = create(detector.name, detector.threshold, max_side=detector.max_side)
+    model = create(detector.name, detector.threshold, max_side=detector.max_side, zoom=detector.zoom)
     faces = [face for face in model.detect(rgb) if face.score >= model.threshold]
-    people = [identities.Identity(id=i, tracks=[i], embedding=_embedding(rgb, face.box) if known else None)
-              for i, face in enumerate(faces, start=1)]
+    people = [
+        identities.Identity(id=i, tracks=[i], embedding=_embedding(rgb, face.box) if known else None)
+        for i, face in enumerate(faces, start=1)
+    ]
     # Every face of a photo is on screen with every other: at most one of them can be a known person.
     together = [Track(id=i, start=0, boxes=[face.box], scores=[face.score]) for i, face in enumerate(faces, start=1)]
     identities.apply_known_faces(people, known, together)
-    plan = [decisions.Decision(face.box, person.decision, person.id, person.id)
-            for face, person in zip(faces, people)]
+    plan = [decisions.Decision(face.box, person.decision, person.id, person.id) for face, person in zip(faces, people)]
     render.render(rgb, plan, settings)
     stills.write_image(output, rgb)
     return len(faces)

@@ -3,6 +3,7 @@ into identities over the whole video, identities matched against photos of peopl
 
 A wrong keep exposes a bystander, the worst thing LimeLight can do, so a known person is kept only on strong
 evidence that the video itself supports; anything less is a suggestion the editor confirms, blurred until then."""
+
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ class Match:
 
     'matched': strong evidence, kept without asking; 'suggested': uncertain, blurred until the editor confirms;
     'confirmed' / 'rejected': the editor's answer, which a new analysis never overrides."""
+
     name: str
     photo: str
     distance: float
@@ -42,6 +44,7 @@ class Match:
 @dataclass
 class Identity:
     """A person: the tracks that show them and what export does with them ('blur' or 'keep')."""
+
     id: int
     tracks: list[int]
     decision: str = "blur"
@@ -131,8 +134,9 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
     for number, group in enumerate(members, start=1):
         group.sort(key=lambda t: spans[t])
         shown = [pair for t in group for pair in evidence.get(t, ())]
-        identities.append(Identity(id=number, tracks=group,
-                                   embedding=weighted_mean(shown).round(5).tolist() if shown else None))
+        identities.append(
+            Identity(id=number, tracks=group, embedding=weighted_mean(shown).round(5).tolist() if shown else None)
+        )
     return identities
 
 
@@ -142,12 +146,14 @@ def load_known_faces(paths: Iterable[str | os.PathLike], detector=None, job: Job
     people: dict[str, list[Path]] = {}
     for path in map(Path, paths):
         if path.is_dir():
-            found = [(entry.name, _images_in(entry)) if entry.is_dir() else (entry.stem, [entry])
-                     for entry in sorted(path.iterdir()) if entry.is_dir() or entry.suffix.lower() in SUFFIXES]
+            found = [
+                (entry.name, _images_in(entry)) if entry.is_dir() else (entry.stem, [entry])
+                for entry in sorted(path.iterdir())
+                if entry.is_dir() or entry.suffix.lower() in SUFFIXES
+            ]
             found = [(name, files) for name, files in found if files]
             if not found:
-                raise InputError(f"{path}: the known-faces folder holds no images "
-                                 f"({', '.join(sorted(SUFFIXES))})")
+                raise InputError(f"{path}: the known-faces folder holds no images ({', '.join(sorted(SUFFIXES))})")
             for name, files in found:
                 people.setdefault(name, []).extend(files)
         elif path.is_file():
@@ -156,6 +162,7 @@ def load_known_faces(paths: Iterable[str | os.PathLike], detector=None, job: Job
             raise InputError(f"{path}: no such known-faces file or folder")
     if detector is None:
         from engine.detect import create
+
         detector = create()
     job = job or Job()
     total, done, known = sum(map(len, people.values())), 0, []
@@ -180,13 +187,18 @@ def _known_embedding(path: Path, detector) -> np.ndarray:
         raise InputError(f"{path}: no face found in this known-faces photo; use a clear, front-facing photo")
     vector = embed(rgb, max(faces, key=lambda d: d.size).box)
     if vector is None:
-        raise InputError(f"{path}: the face in this known-faces photo is too small to recognise "
-                         f"(under {MIN_FACE_PIXELS} pixels)")
+        raise InputError(
+            f"{path}: the face in this known-faces photo is too small to recognise (under {MIN_FACE_PIXELS} pixels)"
+        )
     return vector
 
 
-def apply_known_faces(identities: list[Identity], known: list[KnownFace], tracks: list[Track] | None = None,
-                      evidence: Evidence | None = None) -> list[Identity]:
+def apply_known_faces(
+    identities: list[Identity],
+    known: list[KnownFace],
+    tracks: list[Track] | None = None,
+    evidence: Evidence | None = None,
+) -> list[Identity]:
     """Match identities to known people; returns the ones now kept.
 
     An identity is kept ('matched') only when all of these hold, and is otherwise at most 'suggested' (blurred
@@ -210,8 +222,9 @@ def apply_known_faces(identities: list[Identity], known: list[KnownFace], tracks
     distance = np.linalg.norm(vectors[:, None] - photos[None], axis=2)
     between = np.linalg.norm(vectors[:, None] - vectors[None], axis=2)
     seen = [[by_id[t] for t in i.tracks if t in by_id] for i in scored]
-    together = np.array([[any(_cooccur(a, b) for a in x for b in y) for y in seen] for x in seen],
-                        dtype=bool).reshape(between.shape)
+    together = np.array([[any(_cooccur(a, b) for a in x for b in y) for y in seen] for x in seen], dtype=bool).reshape(
+        between.shape
+    )
     results: dict[int, Match] = {}
     for row, identity in enumerate(scored):
         if identity.match is not None and identity.match.status != SUGGESTED:
@@ -224,11 +237,15 @@ def apply_known_faces(identities: list[Identity], known: list[KnownFace], tracks
         runner = float(distance[row, order[1]]) if len(order) > 1 else np.inf
         others = (together[row] | (between[row] > CLUSTER_MAX)) & (np.arange(len(scored)) != row)
         cohort = float(distance[others, best].min()) if others.any() else np.inf
-        alone = all(np.linalg.norm(weighted_mean(evidence[t]) - photos[best]) <= MATCH_WEAK
-                    for t in identity.tracks if t in evidence)
+        alone = all(
+            np.linalg.norm(weighted_mean(evidence[t]) - photos[best]) <= MATCH_WEAK
+            for t in identity.tracks
+            if t in evidence
+        )
         strong = d <= MATCH_STRONG and runner - d >= MARGIN and cohort - d >= COHORT_GAP and alone
-        results[row] = Match(known[best].name, _nearest_photo(vectors[row], known[best]), round(d, 3),
-                             MATCHED if strong else SUGGESTED)
+        results[row] = Match(
+            known[best].name, _nearest_photo(vectors[row], known[best]), round(d, 3), MATCHED if strong else SUGGESTED
+        )
     changed = []
     for row, match in results.items():
         identity = scored[row]

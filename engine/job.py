@@ -2,6 +2,7 @@
 
 The CLI plugs a progress bar into it and the GUI worker plugs Qt signals into it, so the engine never needs to
 know which of the two is watching."""
+
 import threading
 from dataclasses import dataclass, field
 from typing import Callable

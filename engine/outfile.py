@@ -4,6 +4,7 @@ Each run writes to its own hidden temp file beside the output and renames it ove
 replace on one file system). It keeps an OS lock on that temp file while it lives, so a later run can tell a
 leftover of a killed run (unlocked: delete it) from the temp file of a run still writing (locked: leave it). A lock
 file per output path makes a second run to the same path fail at once instead of racing the first one."""
+
 import os
 import re
 import secrets
@@ -81,8 +82,10 @@ class OutputFile:
                 raise OutputError(f"{self.target}: cannot write in {self.target.parent} ({exc.strerror})") from None
             if not _lock(fd):
                 os.close(fd)
-                raise OutputError(f"{self.target}: another LimeLight export is writing this file right now; "
-                                  "wait for it or choose another output name")
+                raise OutputError(
+                    f"{self.target}: another LimeLight export is writing this file right now; "
+                    "wait for it or choose another output name"
+                )
             try:
                 same = os.path.samestat(os.fstat(fd), os.stat(self._lock_path))
             except FileNotFoundError:

@@ -1,5 +1,6 @@
 """Per-person figures an editor sorts and filters by (screen time, first appearance, detector confidence), computed
 once per edit in one pass over the tracks, so a grid of hundreds of people re-sorts without touching the boxes."""
+
 from dataclasses import dataclass
 
 from engine.identities import SUGGESTED, Identity
@@ -71,9 +72,15 @@ def person_stats(identity: Identity, tracks: dict[int, Track], figures: TrackFig
     mine = [tracks[t] for t in identity.tracks if t in tracks]
     best = max(mine, key=lambda t: figures(t)[1], default=None)
     frame = None if best is None else (best.thumbnail_frame if best.thumbnail_frame is not None else best.start)
-    return PersonStats(identity.id, _covered(mine), min((t.start for t in mine), default=0),
-                       max((figures(t)[0] for t in mine), default=0.0),
-                       None if best is None else best.id, frame, state_of(identity))
+    return PersonStats(
+        identity.id,
+        _covered(mine),
+        min((t.start for t in mine), default=0),
+        max((figures(t)[0] for t in mine), default=0.0),
+        None if best is None else best.id,
+        frame,
+        state_of(identity),
+    )
 
 
 def all_stats(project: Project, figures: TrackFigures | None = None) -> dict[int, PersonStats]:

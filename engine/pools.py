@@ -1,6 +1,7 @@
 """Where batch jobs run: processes on this machine, or tasks on an existing Ray cluster. Both run
 `batch.run_job`, one input per job, and share one small interface: `start(tasks, settings, progress)`, then
 `results()` (callable again after an interruption, for what is still running), `cancel()` and `close()`."""
+
 import logging
 import multiprocessing
 import os
@@ -82,8 +83,12 @@ class LocalPool:
         context = multiprocessing.get_context("spawn")
         self._messages, self._cancel = context.Queue(), context.Event()
         threads = max(1, (os.cpu_count() or 1) // self.workers)
-        self._new_pool = lambda: ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
-                                                     initargs=(settings, self._messages, self._cancel, threads))
+        self._new_pool = lambda: ProcessPoolExecutor(
+            self.workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(settings, self._messages, self._cancel, threads),
+        )
         self._waiting: deque[batch.Task] = deque(tasks)
         self._suspects: deque[batch.Task] = deque()
         self._relay = threading.Thread(target=self._forward, args=(progress,), name="batch-progress", daemon=True)
@@ -121,9 +126,12 @@ class LocalPool:
             self._executor.shutdown(wait=True)
         self._executor = None
         if len(running) == 1:
-            yield batch.Result(file=running[0].name, output=running[0].output, status=batch.FAILED,
-                               error="the worker process died on this file (out of memory, or a crash in a "
-                                     "decoder)")
+            yield batch.Result(
+                file=running[0].name,
+                output=running[0].output,
+                status=batch.FAILED,
+                error="the worker process died on this file (out of memory, or a crash in a decoder)",
+            )
         else:
             self._suspects.extend(running)
 
@@ -146,8 +154,9 @@ def _outcome(task: batch.Task, get, cancelled: tuple, failure: str) -> batch.Res
         return batch.Result(file=task.name, output=task.output, status=batch.CANCELLED)
     except Exception as exc:
         detail = str(exc).splitlines()[0] if str(exc) else ""
-        return batch.Result(file=task.name, output=task.output, status=batch.FAILED,
-                            error=f"{failure} ({type(exc).__name__}: {detail})")
+        return batch.Result(
+            file=task.name, output=task.output, status=batch.FAILED, error=f"{failure} ({type(exc).__name__}: {detail})"
+        )
 
 
 def _ray():
@@ -167,8 +176,10 @@ def _check_reachable(address: str) -> None:
     try:
         socket.create_connection((host, int(port)), timeout=10).close()
     except OSError as exc:
-        raise UserError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); is `ray start --head` "
-                        "running there, and is this its address?") from None
+        raise UserError(
+            f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); is `ray start --head` "
+            "running there, and is this its address?"
+        ) from None
 
 
 def _ray_work(task, settings, messages):
@@ -185,9 +196,12 @@ class RayPool:
         self._ray = _ray()
         _check_reachable(address)
         try:
-            self._ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False,
-                           runtime_env={"py_modules": [str(ROOT / "engine"), str(ROOT / "models")],
-                                        "excludes": ["__pycache__"]})
+            self._ray.init(
+                address=address,
+                logging_level=logging.WARNING,
+                log_to_driver=False,
+                runtime_env={"py_modules": [str(ROOT / "engine"), str(ROOT / "models")], "excludes": ["__pycache__"]},
+            )
         except Exception as exc:
             raise UserError(f"cannot use the Ray cluster at {address} ({str(exc).splitlines()[0]})") from None
         self._refs: dict = {}
@@ -217,8 +231,9 @@ class RayPool:
             self._forward()
             for ref in ready:
                 task = self._refs.pop(ref)
-                yield _outcome(task, lambda ref=ref: self._ray.get(ref), (exceptions.TaskCancelledError,),
-                               "the Ray task failed")
+                yield _outcome(
+                    task, lambda ref=ref: self._ray.get(ref), (exceptions.TaskCancelledError,), "the Ray task failed"
+                )
 
     def cancel(self) -> None:
         for ref in self._refs:

@@ -1,5 +1,6 @@
 """Random access to decoded frames, for scrubbing and thumbnails: seeking costs at most one group of pictures,
 playing forward costs one decode per frame, and stepping back hits a cache filled while decoding forward."""
+
 import bisect
 import os
 from collections import OrderedDict
@@ -124,8 +125,9 @@ class FrameSource:
         self.close()
 
 
-def crops(path: str | os.PathLike, wanted: dict[Key, tuple[int, Box]],
-          padding: float = 1.6) -> Iterator[tuple[Key, np.ndarray]]:
+def crops(
+    path: str | os.PathLike, wanted: dict[Key, tuple[int, Box]], padding: float = 1.6
+) -> Iterator[tuple[Key, np.ndarray]]:
     """A padded square-ish crop around each (frame, box), in frame order so the decoder mostly runs forward."""
     with FrameSource(path) as source:
         for key, (index, box) in sorted(wanted.items(), key=lambda item: item[1][0]):

@@ -1,5 +1,6 @@
 """The project file: one JSON document, versioned, that holds everything analysis found and every decision the
 editor made. Both the GUI and the CLI read and write it, and reopening it never recomputes what it stores."""
+
 import hashlib
 import json
 import os
@@ -33,13 +34,16 @@ class Source:
 @dataclass
 class DetectorSettings:
     """`max_side` bounds the frame size of fine detections, `coarse_side` that of the others (see scenes.Triage);
-    on small video both are the full frame."""
+    on small video both are the full frame. Fine detections and stills take a second look, `zoom` times closer,
+    where small faces are (see detect.centerface); None: no second look."""
+
     name: str = "centerface"
     threshold: float | None = None
     max_side: int | None = 1280
     stride: int = 3
     coarse_side: int | None = 640
     fine_every: int = 4
+    zoom: float | None = 2.0
 
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -100,8 +104,10 @@ def to_dict(project: Project) -> dict:
     """Tracks and people field by field: `asdict` copies every box of every track, seconds for a crowded video."""
     data = asdict(replace(project, tracks=[], identities=[]))
     data["tracks"] = [{f.name: getattr(t, f.name) for f in fields(t)} for t in project.tracks]
-    data["identities"] = [{**{f.name: getattr(i, f.name) for f in fields(i)},
-                           "match": None if i.match is None else asdict(i.match)} for i in project.identities]
+    data["identities"] = [
+        {**{f.name: getattr(i, f.name) for f in fields(i)}, "match": None if i.match is None else asdict(i.match)}
+        for i in project.identities
+    ]
     data["overrides"] = {str(k): v for k, v in project.overrides.items()}
     return data
 
@@ -130,15 +136,18 @@ def _check(value, hint, where: str, name: str) -> None:
 def from_dict(data: dict, where: str = "project") -> Project:
     try:
         if data.get("schema") not in READABLE_SCHEMAS:
-            raise ProjectFileError(f"{where}: project schema {data.get('schema')!r} is not supported "
-                                   f"(this LimeLight reads schema {SCHEMA_VERSION})")
+            raise ProjectFileError(
+                f"{where}: project schema {data.get('schema')!r} is not supported "
+                f"(this LimeLight reads schema {SCHEMA_VERSION})"
+            )
         tracks = []
         for n, t in enumerate(data["tracks"]):
             track = _build(Track, t, where, f"tracks[{n}]")
             track.boxes = [tuple(b) for b in track.boxes]
             if len(track.boxes) != len(track.scores):
-                raise ProjectFileError(f"{where}: track {track.id} has {len(track.boxes)} boxes but "
-                                       f"{len(track.scores)} scores")
+                raise ProjectFileError(
+                    f"{where}: track {track.id} has {len(track.boxes)} boxes but {len(track.scores)} scores"
+                )
             tracks.append(track)
         overrides = {int(k): v for k, v in data["overrides"].items()}
         identities = [_build(Identity, i, where, f"identities[{n}]") for n, i in enumerate(data["identities"])]
@@ -146,21 +155,31 @@ def from_dict(data: dict, where: str = "project") -> Project:
             if identity.match is not None:
                 identity.match = _build(Match, identity.match, where, f"identities[{n}].match")
                 if identity.match.status not in MATCH_STATUSES:
-                    raise ProjectFileError(f"{where}: damaged project file: identities[{n}].match.status "
-                                           f"{identity.match.status!r} is not one of {', '.join(MATCH_STATUSES)}")
+                    raise ProjectFileError(
+                        f"{where}: damaged project file: identities[{n}].match.status "
+                        f"{identity.match.status!r} is not one of {', '.join(MATCH_STATUSES)}"
+                    )
         for action in [*overrides.values(), *(i.decision for i in identities)]:
             if action not in ACTIONS:
                 raise ProjectFileError(f"{where}: unknown decision {action!r}")
         export = _build(ExportSettings, data["export"], where, "export")
         if export.preset not in PRESETS or not CRF_RANGE[0] <= export.crf <= CRF_RANGE[1]:
-            raise ProjectFileError(f"{where}: damaged project file: export.preset {export.preset!r} or export.crf "
-                                   f"{export.crf} is not a valid x264 setting")
+            raise ProjectFileError(
+                f"{where}: damaged project file: export.preset {export.preset!r} or export.crf "
+                f"{export.crf} is not a valid x264 setting"
+            )
         for name, value in (("known_faces", data["known_faces"]), ("cuts", data["cuts"])):
             _check(value, typing.get_type_hints(Project)[name], where, name)
-        return Project(source=_build(Source, data["source"], where, "source"),
-                       detector=_build(DetectorSettings, data["detector"], where, "detector"), tracks=tracks,
-                       identities=identities, overrides=overrides, export=export,
-                       known_faces=list(data["known_faces"]), cuts=list(data["cuts"]))
+        return Project(
+            source=_build(Source, data["source"], where, "source"),
+            detector=_build(DetectorSettings, data["detector"], where, "detector"),
+            tracks=tracks,
+            identities=identities,
+            overrides=overrides,
+            export=export,
+            known_faces=list(data["known_faces"]),
+            cuts=list(data["cuts"]),
+        )
     except ProjectFileError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -195,7 +214,9 @@ def source_path(project: Project, project_path: str | os.PathLike | None = None)
     for candidate in candidates:
         if candidate.is_file():
             if fingerprint(candidate) != project.source.fingerprint:
-                raise InputError(f"{candidate}: this is not the video the project was made from "
-                                 "(size or content differ); analyse it again")
+                raise InputError(
+                    f"{candidate}: this is not the video the project was made from "
+                    "(size or content differ); analyse it again"
+                )
             return candidate
     raise InputError(f"{project.source.path}: the project's source video is missing")

@@ -3,6 +3,7 @@ while the track is unchanged, so saving after a decision encodes the people agai
 With 300 people that took a quarter of a second of the window's time per save; detected tracks' boxes are never
 edited, and an edit that changes a track (its person, or a redrawn region) makes a new one or changes `identity`,
 which is part of the key."""
+
 import json
 from dataclasses import fields, replace
 
@@ -24,8 +25,11 @@ class ProjectText:
         for track in project.tracks:
             known = self._tracks.get(id(track))
             if known is None or known[0] is not track or known[1] != track.identity:
-                known = (track, track.identity, json.dumps({f.name: getattr(track, f.name) for f in fields(track)},
-                                                           separators=SEPARATORS))
+                known = (
+                    track,
+                    track.identity,
+                    json.dumps({f.name: getattr(track, f.name) for f in fields(track)}, separators=SEPARATORS),
+                )
             kept[id(track)] = known
             parts.append(known[2])
         self._tracks = kept

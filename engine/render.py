@@ -3,6 +3,7 @@
 Each region is shrunk to a small working size, filtered there and scaled back. That makes the cost per face
 constant whatever its size and, more importantly, the result irreversible: a large face keeps no more detail
 than a small one, where a fixed kernel would leave a big close-up recognisable."""
+
 from functools import lru_cache
 
 import cv2
@@ -21,8 +22,12 @@ COLOURS = {BLUR: (230, 40, 40), KEEP: (40, 200, 80)}
 def padded(box, padding: float, width: int, height: int) -> tuple[int, int, int, int]:
     x0, y0, x1, y1 = box
     cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * padding / 2, (y1 - y0) * padding / 2
-    return (max(0, int(cx - hw)), max(0, int(cy - hh)), min(width, int(np.ceil(cx + hw))),
-            min(height, int(np.ceil(cy + hh))))
+    return (
+        max(0, int(cx - hw)),
+        max(0, int(cy - hh)),
+        min(width, int(np.ceil(cx + hw))),
+        min(height, int(np.ceil(cy + hh))),
+    )
 
 
 def _odd(n: float) -> int:
@@ -122,7 +127,15 @@ def _outline(image: np.ndarray, decisions: list[Decision]) -> None:
         if d.action in COLOURS:
             x0, y0, x1, y1 = map(int, d.box)
             cv2.rectangle(canvas, (x0, y0), (x1, y1), COLOURS[d.action], 2)
-            cv2.putText(canvas, f"{d.action} #{d.identity or d.track}", (x0, max(12, y0 - 4)),
-                        cv2.FONT_HERSHEY_SIMPLEX, 0.45, COLOURS[d.action], 1, cv2.LINE_AA)
+            cv2.putText(
+                canvas,
+                f"{d.action} #{d.identity or d.track}",
+                (x0, max(12, y0 - 4)),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.45,
+                COLOURS[d.action],
+                1,
+                cv2.LINE_AA,
+            )
     if canvas is not image:
         image[:] = canvas

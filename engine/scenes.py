@@ -1,6 +1,7 @@
 """Which frames need a face detection, and how detailed. Shot boundaries, so tracking never carries a face's box
 across a cut onto whoever is in the next shot; and triage, the original LimeLight's idea, so the detector runs on
 every few frames and the tracker interpolates between them."""
+
 from enum import IntEnum
 
 import numpy as np
@@ -12,6 +13,7 @@ THUMB_WIDTH = 160
 
 class Detail(IntEnum):
     """How closely to look at a frame; false when it needs no detection at all."""
+
     NONE = 0
     COARSE = 1
     FINE = 2

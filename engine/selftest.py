@@ -1,5 +1,6 @@
 """`limelight --selftest`: proves an installed copy works end to end without any user file: every model loads
 from its package and runs, and a few frames of a generated sample are analysed and exported."""
+
 import sys
 import tempfile
 import time
@@ -62,14 +63,17 @@ def run() -> int:
     # more about the installation and took dlib-cnn 3.5 of the self-test's 8 CPU-seconds.
     options = {"dlib-hog": {"upsample": 0}, "dlib-cnn": {"upsample": 0}}
     for name in detect.NAMES:
-        check(f"detector {name}",
-              lambda name=name: f"{len(detect.create(name, **options.get(name, {})).detect(image))} face(s)")
+        check(
+            f"detector {name}",
+            lambda name=name: f"{len(detect.create(name, **options.get(name, {})).detect(image))} face(s)",
+        )
 
     def embedding() -> str:
         vector = identities.embed(image, (55, 60, 145, 180))
         if vector is None:
             raise ValueError("the sample face is too small to recognise")
         return f"{len(vector)}-d embedding"
+
     check("face recognition", embedding)
     with tempfile.TemporaryDirectory() as tmp:
         source, output = write_sample(Path(tmp) / "sample.mp4"), Path(tmp) / "out.mp4"
@@ -81,6 +85,7 @@ def run() -> int:
             if count != FRAMES:
                 raise RuntimeError(f"exported {count} frames instead of {FRAMES}")
             return f"{len(project.tracks)} track(s), {count} frames exported"
+
         check("analyse and export", pipeline)
     print("self-test passed" if all(checks) else "self-test FAILED")
     return 0 if all(checks) else 1

@@ -1,4 +1,5 @@
 """Still images: read as RGB with clear errors, written atomically."""
+
 import os
 from pathlib import Path
 

@@ -1,6 +1,7 @@
 """Checks a value read from JSON against a dataclass field's annotation, so a hand-edited project with a box of
 three numbers or a frame written as a string is reported as damaged, naming the field, instead of failing
 somewhere deep in an export with a traceback."""
+
 import math
 import types
 import typing

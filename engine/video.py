@@ -1,6 +1,7 @@
 """Video decoding and encoding with PyAV, built so an export drops back into an edit frame for frame:
 every output frame keeps its input timestamp, size and display matrix, and audio packets are copied, not
 re-encoded."""
+
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -36,6 +37,7 @@ PLANAR = {"yuv420p": 16, "yuvj420p": 0}
 class Frame:
     """A decoded frame that is converted to RGB only if someone needs all of it: analysis asks for a small
     scaled copy and export edits face regions in the decoded planes, so most frames never are."""
+
     index: int
     pts: int
     time: float
@@ -59,9 +61,12 @@ class Frame:
         fraction of converting the full frame."""
         if scale >= 1 or self._raw is not None:
             return self.image
-        small = self.decoded.reformat(width=max(1, round(self.decoded.width * scale)),
-                                      height=max(1, round(self.decoded.height * scale)), format="rgb24",
-                                      interpolation="AREA")
+        small = self.decoded.reformat(
+            width=max(1, round(self.decoded.width * scale)),
+            height=max(1, round(self.decoded.height * scale)),
+            format="rgb24",
+            interpolation="AREA",
+        )
         return display(small.to_ndarray(), self.rotation)
 
     @property
@@ -72,8 +77,12 @@ class Frame:
     def planes(self) -> list[np.ndarray]:
         """Writable Y, U, V views into the decoded picture."""
         self.decoded.make_writable()
-        return [np.frombuffer(memoryview(p), np.uint8)[:p.line_size * p.height]
-                .reshape(p.height, p.line_size)[:, :p.width] for p in self.decoded.planes]
+        return [
+            np.frombuffer(memoryview(p), np.uint8)[: p.line_size * p.height].reshape(p.height, p.line_size)[
+                :, : p.width
+            ]
+            for p in self.decoded.planes
+        ]
 
 
 def display(raw: np.ndarray, rotation: int) -> np.ndarray:
@@ -83,8 +92,12 @@ def display(raw: np.ndarray, rotation: int) -> np.ndarray:
 def to_raw_box(box, rotation: int, width: int, height: int):
     """A display-oriented box in the coordinates of the stored (raw, width x height) picture."""
     x0, y0, x1, y1 = box
-    return {0: (x0, y0, x1, y1), 90: (width - y1, x0, width - y0, x1),
-            180: (width - x1, height - y1, width - x0, height - y0), 270: (y0, height - x1, y1, height - x0)}[rotation]
+    return {
+        0: (x0, y0, x1, y1),
+        90: (width - y1, x0, width - y0, x1),
+        180: (width - x1, height - y1, width - x0, height - y0),
+        270: (y0, height - x1, y1, height - x0),
+    }[rotation]
 
 
 def open_container(path: str | os.PathLike):
@@ -111,18 +124,34 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         try:
             first = next(container.decode(stream))
         except (av.FFmpegError, StopIteration):
-            raise InputError(f"{path}: the video stream cannot be decoded (corrupt file or unsupported codec "
-                             f"'{stream.codec_context.name}')") from None
+            raise InputError(
+                f"{path}: the video stream cannot be decoded (corrupt file or unsupported codec "
+                f"'{stream.codec_context.name}')"
+            ) from None
         rate = stream.average_rate or stream.guessed_rate or Fraction(25)
-        duration = float(stream.duration * stream.time_base) if stream.duration else (
-            container.duration / av.time_base if container.duration else 0.0)
+        duration = (
+            float(stream.duration * stream.time_base)
+            if stream.duration
+            else (container.duration / av.time_base if container.duration else 0.0)
+        )
         frames = stream.frames or int(round(duration * float(rate)))
-        return VideoInfo(width=first.width, height=first.height, rotation=rotation_of(first), fps=float(rate),
-                         frame_count=max(frames, 1), duration=duration, has_audio=bool(container.streams.audio))
+        return VideoInfo(
+            width=first.width,
+            height=first.height,
+            rotation=rotation_of(first),
+            fps=float(rate),
+            frame_count=max(frames, 1),
+            duration=duration,
+            has_audio=bool(container.streams.audio),
+        )
 
 
-def read_frames(path: str | os.PathLike, packet_sink: Callable[[av.Packet], None] | None = None,
-                start: int = 0, warn: Callable[[str], None] | None = None) -> Iterator[Frame]:
+def read_frames(
+    path: str | os.PathLike,
+    packet_sink: Callable[[av.Packet], None] | None = None,
+    start: int = 0,
+    warn: Callable[[str], None] | None = None,
+) -> Iterator[Frame]:
     """Decode every frame in presentation order; the packets of every other stream (audio, subtitles, data) go
     to `packet_sink` as they are demuxed, so an export can copy them in the same pass. A file that ends before
     the frame count its header announces is read to its end and `warn` is told how many frames are missing."""
@@ -145,15 +174,24 @@ def read_frames(path: str | os.PathLike, packet_sink: Callable[[av.Packet], None
                     if frame.pts is None:  # raw elementary streams (.h264) carry no times: frames at the rate
                         frame.pts, frame.time_base = round(index / rate / video.time_base), video.time_base
                     if index >= start:
-                        yield Frame(index=index, pts=frame.pts, time=float(frame.time),
-                                    rotation=rotation_of(frame), decoded=frame)
+                        yield Frame(
+                            index=index,
+                            pts=frame.pts,
+                            time=float(frame.time),
+                            rotation=rotation_of(frame),
+                            decoded=frame,
+                        )
                     index += 1
         except av.FFmpegError as exc:
-            raise InputError(f"{path}: decoding failed at {timecode(position)} (frame {index}: "
-                             f"{exc.strerror or exc}); the file is damaged or uses an unsupported codec") from None
+            raise InputError(
+                f"{path}: decoding failed at {timecode(position)} (frame {index}: "
+                f"{exc.strerror or exc}); the file is damaged or uses an unsupported codec"
+            ) from None
         if warn and video.frames > index:
-            warn(f"{path}: the video ends early: {video.frames - index} of the {video.frames} frames its header "
-                 f"announces are missing (after {timecode(position)}); exported the {index} that decode")
+            warn(
+                f"{path}: the video ends early: {video.frames - index} of the {video.frames} frames its header "
+                f"announces are missing (after {timecode(position)}); exported the {index} that decode"
+            )
 
 
 def timecode(seconds: float) -> str:
@@ -210,9 +248,16 @@ class VideoWriter:
     The header, with the display matrix, is written before the first packet, audio or video. It writes into an
     `OutputFile`, so a crash, cancel or signal never leaves a half-written video where the user expects one."""
 
-    def __init__(self, source: str | os.PathLike, target: str | os.PathLike, crf: int = 18,
-                 preset: str = "veryfast", keep_audio: bool = True, size: tuple[int, int] | None = None,
-                 warn: Callable[[str], None] = _ignore):
+    def __init__(
+        self,
+        source: str | os.PathLike,
+        target: str | os.PathLike,
+        crf: int = 18,
+        preset: str = "veryfast",
+        keep_audio: bool = True,
+        size: tuple[int, int] | None = None,
+        warn: Callable[[str], None] = _ignore,
+    ):
         self.target = Path(target)
         if self.target.is_dir():
             raise OutputError(f"{target}: is a folder, give a file name ending in .mp4")
@@ -245,8 +290,7 @@ class VideoWriter:
             raise OutputError(f"{self.target}: cannot write here ({getattr(exc, 'strerror', None) or exc})") from None
         rate = src_video.average_rate or src_video.guessed_rate or Fraction(25)
         self._video = self._out.add_stream("libx264", rate=rate)
-        self._video.width, self._video.height = size or (src_video.codec_context.width,
-                                                         src_video.codec_context.height)
+        self._video.width, self._video.height = size or (src_video.codec_context.width, src_video.codec_context.height)
         # 4:2:0 needs even sizes; an odd-sized source keeps its exact size in 4:4:4 instead.
         odd = self._video.width % 2 or self._video.height % 2
         self._video.pix_fmt = "yuv444p" if odd else "yuv420p"
@@ -270,8 +314,9 @@ class VideoWriter:
         try:
             self._out.start_encoding()
         except (av.FFmpegError, OSError) as exc:
-            raise OutputError(f"{self.target}: cannot write this video ({getattr(exc, 'strerror', None) or exc})"
-                              ) from None
+            raise OutputError(
+                f"{self.target}: cannot write this video ({getattr(exc, 'strerror', None) or exc})"
+            ) from None
 
     def _add(self, stream: av.stream.Stream, fmt: str) -> None:
         codec = codec_name(stream)
@@ -286,8 +331,10 @@ class VideoWriter:
             out = self._out.add_stream("aac", rate=stream.codec_context.sample_rate, layout=name)
             out.bit_rate = AAC_BITRATE_PER_CHANNEL * channels
             self._encoded[stream.index] = (stream.codec_context, out)
-            self._warn(f"{describe(stream)} cannot be copied into {fmt.upper()}: re-encoded as AAC at "
-                       f"{out.bit_rate // 1000} kb/s; export to a .mov or .mkv file to keep it untouched")
+            self._warn(
+                f"{describe(stream)} cannot be copied into {fmt.upper()}: re-encoded as AAC at "
+                f"{out.bit_rate // 1000} kb/s; export to a .mov or .mkv file to keep it untouched"
+            )
         elif stream.type == "data" and stream.metadata.get("timecode") == self._video.metadata.get("timecode"):
             return  # the timecode track, written anew from the video's tag
         else:
@@ -324,7 +371,8 @@ class VideoWriter:
         if frame._raw is not None:
             context = self._video.codec_context
             out = av.VideoFrame.from_ndarray(frame._raw, format="rgb24").reformat(
-                format=self._video.pix_fmt, dst_colorspace=context.colorspace, dst_color_range=context.color_range)
+                format=self._video.pix_fmt, dst_colorspace=context.colorspace, dst_color_range=context.color_range
+            )
         else:
             out = frame.decoded
             out.pict_type = av.video.frame.PictureType.NONE
@@ -339,8 +387,9 @@ class VideoWriter:
             raise self._failed(exc) from None
 
     def _failed(self, exc: Exception) -> OutputError:
-        return OutputError(f"{self.target}: writing failed ({getattr(exc, 'strerror', None) or exc}); "
-                           "nothing was written")
+        return OutputError(
+            f"{self.target}: writing failed ({getattr(exc, 'strerror', None) or exc}); nothing was written"
+        )
 
     def _flush(self) -> None:
         self._mux(self._video.encode(None))

@@ -1,4 +1,5 @@
 """Starting the desktop app: `python main.py [VIDEO]`."""
+
 import logging
 import signal
 import sys
@@ -12,12 +13,18 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from gui.icons import RESOURCES, app_icon
 
 PALETTE = {
-    QPalette.ColorRole.Window: "#15171b", QPalette.ColorRole.WindowText: "#e6e8ec",
-    QPalette.ColorRole.Base: "#1b1e23", QPalette.ColorRole.AlternateBase: "#202329",
-    QPalette.ColorRole.Text: "#e6e8ec", QPalette.ColorRole.Button: "#23262d",
-    QPalette.ColorRole.ButtonText: "#e6e8ec", QPalette.ColorRole.Highlight: "#65a30d",
-    QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#23262d",
-    QPalette.ColorRole.ToolTipText: "#e6e8ec", QPalette.ColorRole.PlaceholderText: "#6b717d",
+    QPalette.ColorRole.Window: "#15171b",
+    QPalette.ColorRole.WindowText: "#e6e8ec",
+    QPalette.ColorRole.Base: "#1b1e23",
+    QPalette.ColorRole.AlternateBase: "#202329",
+    QPalette.ColorRole.Text: "#e6e8ec",
+    QPalette.ColorRole.Button: "#23262d",
+    QPalette.ColorRole.ButtonText: "#e6e8ec",
+    QPalette.ColorRole.Highlight: "#65a30d",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.ToolTipBase: "#23262d",
+    QPalette.ColorRole.ToolTipText: "#e6e8ec",
+    QPalette.ColorRole.PlaceholderText: "#6b717d",
     QPalette.ColorRole.Link: "#a3e635",
 }
 
@@ -47,11 +54,16 @@ def create_app(argv: list[str]) -> QApplication:
 
 def _report_unexpected(window):
     """A bug in a slot must not end the session (and the unsaved edits): log it and say so."""
+
     def hook(kind, value, trace):
         logging.getLogger("limelight").error("".join(traceback.format_exception(kind, value, trace)))
-        QMessageBox.critical(window, "Something went wrong",
-                             f"LimeLight hit an internal error ({kind.__name__}: {value}). Your project is saved; "
-                             "you can keep working, but please report this.")
+        QMessageBox.critical(
+            window,
+            "Something went wrong",
+            f"LimeLight hit an internal error ({kind.__name__}: {value}). Your project is saved; "
+            "you can keep working, but please report this.",
+        )
+
     return hook
 
 

@@ -2,6 +2,7 @@
 
 Widgets never touch the project: they ask the document, which applies the edit through `engine.decisions`
 (the same functions the CLI uses), records it for undo, tells the views, and autosaves a moment later."""
+
 import copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ def _copy_people(people: list[Identity]) -> list[Identity]:
 class _State:
     """Everything an edit can change. Tracks are replaced rather than edited (only their owner changes in
     place), so keeping the list of track objects is enough to restore their boxes."""
+
     identities: list[Identity]
     overrides: dict[int, str]
     owners: dict[int, int | None]
@@ -48,8 +50,13 @@ class _State:
 
     @classmethod
     def capture(cls, project: projects.Project) -> "_State":
-        return cls(_copy_people(project.identities), dict(project.overrides),
-                   {t.id: t.identity for t in project.tracks}, list(project.tracks), list(project.known_faces))
+        return cls(
+            _copy_people(project.identities),
+            dict(project.overrides),
+            {t.id: t.identity for t in project.tracks},
+            list(project.tracks),
+            list(project.known_faces),
+        )
 
     def restore(self, project: projects.Project) -> None:
         project.identities = _copy_people(self.identities)
@@ -111,8 +118,9 @@ class Document(QObject):
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save)
 
-    def open(self, video: Path, info: VideoInfo, project: projects.Project | None = None,
-             path: Path | None = None) -> None:
+    def open(
+        self, video: Path, info: VideoInfo, project: projects.Project | None = None, path: Path | None = None
+    ) -> None:
         self.save()
         self.video, self.info, self.found = Path(video), info, {}
         self._take(project, path)
@@ -208,9 +216,11 @@ class Document(QObject):
 
     def set_people(self, identity_ids: list[int], decision: str) -> None:
         """One undo step for the whole selection, however many people it holds."""
+
         def change(project):
             for identity_id in identity_ids:
                 decisions.set_identity(project, identity_id, decision)
+
         self._edit(f"{ACTION_VERBS[decision]} {len(identity_ids)} people", change)
 
     def merge_people(self, identity_ids: list[int], decision: str | None = None) -> int:
@@ -228,6 +238,7 @@ class Document(QObject):
         def change(project):
             for identity_id in identity_ids:
                 answer(project, identity_id)
+
         self._edit("Confirm suggestion" if confirmed else "Reject suggestion", change)
 
     def person(self, identity_id: int) -> Identity:
@@ -257,6 +268,7 @@ class Document(QObject):
         def change(project):
             decisions.remove_track(project, track_id)
             return decisions.add_manual_track(project, start, boxes).id
+
         return self._edit("Edit region", change)
 
     def remove_region(self, track_id: int) -> None:
@@ -265,10 +277,12 @@ class Document(QObject):
     def apply_known_faces(self, known: list[KnownFace], paths: list[str]) -> list[Identity]:
         """Keep everyone who matches a photo; a person's keep wins over earlier per-appearance blurs, as when
         the editor keeps them by hand."""
+
         def change(project):
             matched = apply_known_faces(project.identities, known, project.tracks)
             for identity in matched:
                 decisions.set_identity(project, identity.id, projects.KEEP)
             project.known_faces = sorted(set(project.known_faces) | {str(Path(p).resolve()) for p in paths})
             return matched
+
         return self._edit("Load known faces", change)

@@ -1,5 +1,6 @@
 """Where to write the anonymised video and how it should look. The settings are checked (output writable, not
 the source) before the dialog closes, so a long export never fails at its first frame for a reason known now."""
+
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,8 +33,9 @@ def suggested_output(video: Path, folder: Path | None = None) -> Path:
 
 
 class ExportDialog(QDialog):
-    def __init__(self, settings: ExportSettings, output: Path, source: Path, has_audio: bool,
-                 parent: QWidget | None = None):
+    def __init__(
+        self, settings: ExportSettings, output: Path, source: Path, has_audio: bool, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.setWindowTitle("Export video")
         self.setMinimumWidth(520)
@@ -101,16 +103,26 @@ class ExportDialog(QDialog):
         return spin
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export video", self.output.text(),
-                                              "MP4 video (*.mp4);;QuickTime movie (*.mov);;Matroska video (*.mkv)")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Export video",
+            self.output.text(),
+            "MP4 video (*.mp4);;QuickTime movie (*.mov);;Matroska video (*.mkv)",
+        )
         if path:
             self.output.setText(path if path.lower().endswith((".mp4", ".mov", ".mkv")) else path + ".mp4")
 
     def settings(self) -> ExportSettings:
-        return replace(self._settings, style=self.style_box.currentText(), shape=self.shape.currentText(),
-                       strength=self.strength.value(), padding=self.padding.value(),
-                       crf=self.quality.currentData(), keep_audio=self.keep_audio.isChecked(),
-                       mark=self.mark.isChecked())
+        return replace(
+            self._settings,
+            style=self.style_box.currentText(),
+            shape=self.shape.currentText(),
+            strength=self.strength.value(),
+            padding=self.padding.value(),
+            crf=self.quality.currentData(),
+            keep_audio=self.keep_audio.isChecked(),
+            mark=self.mark.isChecked(),
+        )
 
     def target(self) -> Path:
         return Path(self.output.text().strip()).expanduser()

@@ -1,5 +1,6 @@
 """The right-click menu on a face, in the preview and on a person's card: every decision the editor can take about
 it, each one undoable."""
+
 from typing import Callable
 
 from PySide6.QtWidgets import QMenu, QWidget
@@ -17,9 +18,14 @@ def _choice(menu: QMenu, text: str, checked: bool, slot) -> None:
     action.setChecked(checked)
 
 
-def face_menu(document: Document, track_id: int, parent: QWidget | None = None, selected: list[int] = (),
-              report: Callable[[str], None] = lambda text: None,
-              rename: Callable[[int], None] | None = None) -> QMenu:
+def face_menu(
+    document: Document,
+    track_id: int,
+    parent: QWidget | None = None,
+    selected: list[int] = (),
+    report: Callable[[str], None] = lambda text: None,
+    rename: Callable[[int], None] | None = None,
+) -> QMenu:
     """`selected`: the people chosen in the people grid, offered as the ones to merge this person with."""
     project = document.project
     track = project.track(track_id)
@@ -39,12 +45,24 @@ def face_menu(document: Document, track_id: int, parent: QWidget | None = None, 
             menu.addAction(f"Yes, this is {name}: keep", lambda: document.answer_suggestions([person.id], True))
             menu.addAction(f"No, this is not {name}", lambda: document.answer_suggestions([person.id], False))
             menu.addSeparator()
-        _choice(menu, f"Keep {label}", person.decision == KEEP and override is None,
-                lambda: document.set_person(person.id, KEEP))
-        _choice(menu, f"Blur {label}", person.decision == BLUR and override is None,
-                lambda: document.set_person(person.id, BLUR))
-        _choice(menu, f"{label} is not a face", person.decision == IGNORE and override is None,
-                lambda: document.set_person(person.id, IGNORE))
+        _choice(
+            menu,
+            f"Keep {label}",
+            person.decision == KEEP and override is None,
+            lambda: document.set_person(person.id, KEEP),
+        )
+        _choice(
+            menu,
+            f"Blur {label}",
+            person.decision == BLUR and override is None,
+            lambda: document.set_person(person.id, BLUR),
+        )
+        _choice(
+            menu,
+            f"{label} is not a face",
+            person.decision == IGNORE and override is None,
+            lambda: document.set_person(person.id, IGNORE),
+        )
         if rename is not None:
             menu.addAction("Rename\u2026", lambda: rename(person.id))
         menu.addSeparator()
@@ -58,13 +76,18 @@ def face_menu(document: Document, track_id: int, parent: QWidget | None = None, 
     menu.addSeparator()
     others = [i for i in selected if i != person.id]
     chosen = plural(len(others), "selected person", "selected people")
-    merge = menu.addAction(f"Merge {person_label(person)} with the {chosen}" if others
-                           else "Merge: select people in the grid, or drag a card onto another",
-                           lambda: merge_with_prompt(document, [person.id, *others], parent, report))
+    merge = menu.addAction(
+        f"Merge {person_label(person)} with the {chosen}"
+        if others
+        else "Merge: select people in the grid, or drag a card onto another",
+        lambda: merge_with_prompt(document, [person.id, *others], parent, report),
+    )
     merge.setEnabled(bool(others))
     split = menu.addAction("Split this appearance into a new person", lambda: document.split_appearance(track_id))
     split.setEnabled(len(person.tracks) > 1)
-    apart = menu.addAction(f"Split {person_label(person)} into {plural(len(person.tracks), 'person', 'people')}, "
-                           "one per appearance", lambda: document.split_person(person.id))
+    apart = menu.addAction(
+        f"Split {person_label(person)} into {plural(len(person.tracks), 'person', 'people')}, one per appearance",
+        lambda: document.split_person(person.id),
+    )
     apart.setEnabled(len(person.tracks) > 1)
     return menu

@@ -1,5 +1,6 @@
 """Transport icons drawn as vector shapes, so they stay crisp at any scale and match the theme without a font
 that may lack the media glyphs."""
+
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt

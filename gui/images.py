@@ -1,4 +1,5 @@
 """numpy RGB frames to Qt images."""
+
 import numpy as np
 from PySide6.QtGui import QImage, QPixmap
 

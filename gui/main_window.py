@@ -1,5 +1,6 @@
 """The window: preview over timeline, people on the right, menus and shortcuts. The work itself happens in
 `gui.session`; the window turns its signals into the status bar, progress rows and dialogs."""
+
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QUrl
@@ -95,8 +96,12 @@ class MainWindow(QMainWindow):
 
     def _make_layout(self) -> None:
         self.preview = PreviewView(self.document, self.player)
-        self.transport = Transport([self.start_action, self.previous_action, self.play_action, self.next_action,
-                                    self.end_action], self.result_action, self.document, self.player)
+        self.transport = Transport(
+            [self.start_action, self.previous_action, self.play_action, self.next_action, self.end_action],
+            self.result_action,
+            self.document,
+            self.player,
+        )
         self.timeline = Timeline(self.document, self.player)
         top = QWidget()
         column = QVBoxLayout(top)
@@ -124,8 +129,15 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
-        for action in (self.open_action, self.export_action, None, self.undo_action, self.redo_action, None,
-                       self.known_photos_action):
+        for action in (
+            self.open_action,
+            self.export_action,
+            None,
+            self.undo_action,
+            self.redo_action,
+            None,
+            self.known_photos_action,
+        ):
             toolbar.addSeparator() if action is None else toolbar.addAction(action)
         self.statusBar().setSizeGripEnabled(False)
 
@@ -136,8 +148,17 @@ class MainWindow(QMainWindow):
         self.recent_menu = file.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file.addSeparator()
-        for action in (self.known_photos_action, self.known_folder_action, self.analyse_action, None,
-                       self.export_action, None, self.beside_action, None, self.quit_action):
+        for action in (
+            self.known_photos_action,
+            self.known_folder_action,
+            self.analyse_action,
+            None,
+            self.export_action,
+            None,
+            self.beside_action,
+            None,
+            self.quit_action,
+        ):
             file.addSeparator() if action is None else file.addAction(action)
         edit = bar.addMenu("&Edit")
         for action in (self.undo_action, self.redo_action, None, self.delete_action):
@@ -148,8 +169,14 @@ class MainWindow(QMainWindow):
             view.addAction(action)
         view.addAction(self.people_dock.toggleViewAction())
         playback = bar.addMenu("&Playback")
-        for action in [self.play_action, *self.playback_actions, self.previous_action, self.next_action,
-                       self.start_action, self.end_action]:
+        for action in [
+            self.play_action,
+            *self.playback_actions,
+            self.previous_action,
+            self.next_action,
+            self.start_action,
+            self.end_action,
+        ]:
             playback.addAction(action)
         bar.addMenu("&Help").addAction(self.about_action)
 
@@ -160,8 +187,9 @@ class MainWindow(QMainWindow):
         session.opened.connect(self._opened)
         session.task_started.connect(self._show_task)
         session.tasks_changed.connect(self._update)
-        session.thumbnails.connect(lambda found: self.people.set_thumbnails(
-            {key: to_pixmap(image) for key, image in found.items()}))
+        session.thumbnails.connect(
+            lambda found: self.people.set_thumbnails({key: to_pixmap(image) for key, image in found.items()})
+        )
         session.region_pending.connect(self.preview.set_pending)
         session.region_added.connect(self.preview.select_region)
         session.exported.connect(self._exported)
@@ -232,7 +260,8 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(Path(path).name, lambda p=path: self.session.open_path(p)).setToolTip(path)
         self.recent_menu.addSeparator()
         self.recent_menu.addAction("Clear List", lambda: self.settings.setValue("recent", [])).setEnabled(
-            bool(self.recent_files()))
+            bool(self.recent_files())
+        )
 
     # Opening
 
@@ -261,15 +290,17 @@ class MainWindow(QMainWindow):
         return str(self.document.video.parent if self.document.video else Path.home())
 
     def choose_known_photos(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Photos of people to keep visible", self.known_faces_folder(),
-                                                PHOTO_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Photos of people to keep visible", self.known_faces_folder(), PHOTO_FILTER
+        )
         if paths:
             self.settings.setValue("folders/known", str(Path(paths[0]).parent))
             self.session.load_known_faces(paths)
 
     def choose_known_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder of photos of people to keep visible",
-                                                  self.known_faces_folder())
+        folder = QFileDialog.getExistingDirectory(
+            self, "Folder of photos of people to keep visible", self.known_faces_folder()
+        )
         if folder:
             self.settings.setValue("folders/known", folder)
             self.session.load_known_faces([folder])
@@ -307,13 +338,22 @@ class MainWindow(QMainWindow):
         decision = self.document.toggle_person(track.identity)
         person = self.document.project.identity(track.identity)
         self.select_person(person.id)
-        self.statusBar().showMessage(f"{person_label(person)} is now {ACTION_WORDS[decision]} in "
-                                     f"{'their' if len(person.tracks) > 1 else 'this'} "
-                                     f"{plural(len(person.tracks), 'appearance')}", 6000)
+        self.statusBar().showMessage(
+            f"{person_label(person)} is now {ACTION_WORDS[decision]} in "
+            f"{'their' if len(person.tracks) > 1 else 'this'} "
+            f"{plural(len(person.tracks), 'appearance')}",
+            6000,
+        )
 
     def _face_menu(self, track_id: int, position) -> None:
-        menu = face_menu(self.document, track_id, self, selected=self.people.selected_ids(),
-                         report=lambda text: self.statusBar().showMessage(text, 8000), rename=self.people.rename)
+        menu = face_menu(
+            self.document,
+            track_id,
+            self,
+            selected=self.people.selected_ids(),
+            report=lambda text: self.statusBar().showMessage(text, 8000),
+            rename=self.people.rename,
+        )
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(position)
 
@@ -353,13 +393,20 @@ class MainWindow(QMainWindow):
     def _save_failed(self, message: str) -> None:
         if not self._save_error_shown:
             self._save_error_shown = True
-            self.error("Cannot save the project", f"{message}\n\nYour changes are kept in the window and saved "
-                       "as soon as it becomes possible again.")
+            self.error(
+                "Cannot save the project",
+                f"{message}\n\nYour changes are kept in the window and saved as soon as it becomes possible again.",
+            )
 
     def _about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "About LimeLight", "<b>LimeLight</b><p>Finds every face in a "
-                          "video, blurs everyone by default and keeps visible only the people you choose.</p>",
-                          QMessageBox.StandardButton.Close, self)
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon,
+            "About LimeLight",
+            "<b>LimeLight</b><p>Finds every face in a "
+            "video, blurs everyone by default and keeps visible only the people you choose.</p>",
+            QMessageBox.StandardButton.Close,
+            self,
+        )
         box.setIconPixmap(app_icon().pixmap(64, 64))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -379,17 +426,29 @@ class MainWindow(QMainWindow):
         self.review_action.setEnabled(has_project)
         for action in (self.review_next_action, self.review_previous_action):
             action.setEnabled(self.review.active)
-        for action in [self.play_action, self.start_action, self.previous_action, self.next_action,
-                       self.end_action, *self.playback_actions]:
+        for action in [
+            self.play_action,
+            self.start_action,
+            self.previous_action,
+            self.next_action,
+            self.end_action,
+            *self.playback_actions,
+        ]:
             action.setEnabled(has_video)
 
     def ask_before_closing(self) -> QMessageBox:
         done = self.session.analysis_progress()
-        box = QMessageBox(QMessageBox.Icon.Question, "Analysis is running",
-                          f"The analysis of {self.document.video.name} is {done}% done. Close LimeLight anyway?",
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setInformativeText("Nothing is lost: the faces found so far are kept, and the analysis continues from "
-                               "there when you open this video again.")
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Analysis is running",
+            f"The analysis of {self.document.video.name} is {done}% done. Close LimeLight anyway?",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setInformativeText(
+            "Nothing is lost: the faces found so far are kept, and the analysis continues from "
+            "there when you open this video again."
+        )
         close = box.addButton("Close", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(box.addButton("Keep Analysing", QMessageBox.ButtonRole.RejectRole))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -398,6 +457,7 @@ class MainWindow(QMainWindow):
             if button is close:
                 self._closing = True
                 self.close()
+
         box.buttonClicked.connect(answered)
         box.open()
         return box

@@ -1,5 +1,6 @@
 """Merging people, asking first when they disagree: a kept person merged with a blurred one must not silently
 lose the keep (or silently keep a stranger), so the editor picks, with blur, the safe answer, as the default."""
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -13,8 +14,9 @@ FACE = 72
 MAX_FACES = 4
 
 
-def merge_with_prompt(document: Document, identity_ids: list[int], parent: QWidget, report,
-                      faces: list[QPixmap | None] = ()) -> QMessageBox | None:
+def merge_with_prompt(
+    document: Document, identity_ids: list[int], parent: QWidget, report, faces: list[QPixmap | None] = ()
+) -> QMessageBox | None:
     """Merges into the first of `identity_ids`; `report(text)` tells the editor what happened. Returns the open
     question when one is asked (non-blocking, so background work carries on while it is read), showing `faces`,
     so the editor sees who is being merged, not only their numbers."""
@@ -28,9 +30,13 @@ def merge_with_prompt(document: Document, identity_ids: list[int], parent: QWidg
     people = [project.identity(i) for i in identity_ids]
     listed = ", ".join(f"{person_label(p)} ({ACTION_WORDS[p.decision]})" for p in people[:6])
     more = ", \u2026" if len(people) > 6 else ""
-    box = QMessageBox(QMessageBox.Icon.Question, "Merge people",
-                      f"These people have different decisions: {listed}{more}.",
-                      QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Merge people",
+        f"These people have different decisions: {listed}{more}.",
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
     box.setInformativeText("Which decision should the merged person have, in every appearance?")
     blur = box.addButton("Blur everywhere (safe)", QMessageBox.ButtonRole.AcceptRole)
     keep = box.addButton("Keep visible everywhere", QMessageBox.ButtonRole.AcceptRole)
@@ -44,6 +50,7 @@ def merge_with_prompt(document: Document, identity_ids: list[int], parent: QWidg
     def answered(button) -> None:
         if button in (blur, keep):
             _merge(document, identity_ids, BLUR if button is blur else KEEP, report)
+
     box.buttonClicked.connect(answered)
     box.open()
     return box
@@ -54,13 +61,18 @@ def _strip(faces: list[QPixmap]) -> QPixmap:
     strip.fill(Qt.GlobalColor.transparent)
     painter = QPainter(strip)
     for number, face in enumerate(faces):
-        painter.drawPixmap(number * (FACE + 4), 0, face.scaled(FACE, FACE, Qt.AspectRatioMode.KeepAspectRatio,
-                                                                 Qt.TransformationMode.SmoothTransformation))
+        painter.drawPixmap(
+            number * (FACE + 4),
+            0,
+            face.scaled(FACE, FACE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation),
+        )
     painter.end()
     return strip
 
 
 def _merge(document: Document, identity_ids: list[int], decision: str, report) -> None:
     merged = document.project.identity(document.merge_people(identity_ids, decision))
-    report(f"Merged {len(identity_ids)} people into {person_label(merged)}: {ACTION_WORDS[decision]} in all "
-           f"{plural(len(merged.tracks), 'appearance')}")
+    report(
+        f"Merged {len(identity_ids)} people into {person_label(merged)}: {ACTION_WORDS[decision]} in all "
+        f"{plural(len(merged.tracks), 'appearance')}"
+    )

@@ -3,6 +3,7 @@ or decision), filtered down to the likely mistakes (under a second on screen, lo
 engine's suggestions, with multi-select, rename, drag-a-card-onto-another to merge, and the preview's own context
 menu. A model/view pair, not a widget per person: only the visible cards are painted, and a face is scaled the
 first time its card is drawn, so hundreds of people cost no more than a screenful."""
+
 import json
 
 from PySide6.QtCore import (
@@ -59,14 +60,22 @@ MIME = "application/x-limelight-people"
 THUMB = 96
 CARD = QSize(THUMB + 18, THUMB + 52)
 PHOTO = 38
-CARD_FLAGS = (Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsEditable
-              | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled)
+CARD_FLAGS = (
+    Qt.ItemFlag.ItemIsSelectable
+    | Qt.ItemFlag.ItemIsEnabled
+    | Qt.ItemFlag.ItemIsEditable
+    | Qt.ItemFlag.ItemIsDragEnabled
+    | Qt.ItemFlag.ItemIsDropEnabled
+)
 STATE_COLOURS = {**ACTION_COLOURS, SUGGESTED: DETECTION_COLOUR}
 STATE_WORDS = {**ACTION_WORDS, SUGGESTED: "suggested"}
 EVERYONE, SHORT, LOW, SUGGESTIONS, KEPT = "Everyone", "Under one second", "Low confidence", "Suggestions", "Kept"
 FILTERS = (EVERYONE, SHORT, LOW, SUGGESTIONS, KEPT)
-SORT_LABELS = {people_stats.SCREEN_TIME: "Screen time", people_stats.FIRST_APPEARANCE: "First appearance",
-               people_stats.DECISION: "Decision"}
+SORT_LABELS = {
+    people_stats.SCREEN_TIME: "Screen time",
+    people_stats.FIRST_APPEARANCE: "First appearance",
+    people_stats.DECISION: "Decision",
+}
 
 
 def on_screen(seconds: float) -> str:
@@ -91,9 +100,13 @@ class PeopleModel(QAbstractListModel):
     def refresh(self) -> None:
         stats = self.document.stats()
         fps = self.document.fps
-        wanted = {EVERYONE: lambda s: True, SHORT: lambda s: people_stats.is_short(s, fps),
-                  LOW: people_stats.is_low_confidence, SUGGESTIONS: lambda s: s.state == SUGGESTED,
-                  KEPT: lambda s: s.state == KEEP}[self.filter]
+        wanted = {
+            EVERYONE: lambda s: True,
+            SHORT: lambda s: people_stats.is_short(s, fps),
+            LOW: people_stats.is_low_confidence,
+            SUGGESTIONS: lambda s: s.state == SUGGESTED,
+            KEPT: lambda s: s.state == KEEP,
+        }[self.filter]
         self.beginResetModel()
         self.ids = [s.id for s in sorted(filter(wanted, stats.values()), key=people_stats.sort_key(self.order))]
         self.endResetModel()
@@ -110,14 +123,16 @@ class PeopleModel(QAbstractListModel):
         track = self.stats(identity_id).best_track
         if track not in self._scaled and track in self.thumbnails:
             self._scaled[track] = self.thumbnails[track].scaled(
-                THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation)
+                THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation
+            )
         return self._scaled.get(track)
 
     def photo(self, path: str) -> QPixmap:
         """The known person's photo, read the first time a suggestion for them is on screen."""
         if path not in self._photos:
-            self._photos[path] = QPixmap(path).scaled(PHOTO, PHOTO, Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                                                      Qt.TransformationMode.SmoothTransformation)
+            self._photos[path] = QPixmap(path).scaled(
+                PHOTO, PHOTO, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation
+            )
         return self._photos[path]
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -138,9 +153,11 @@ class PeopleModel(QAbstractListModel):
             return self.thumbnail(identity_id)
         if role == Qt.ItemDataRole.ToolTipRole:
             stats = self.stats(identity_id)
-            return (f"{person_label(identity)}: {STATE_WORDS[stats.state]}, "
-                    f"{plural(len(identity.tracks), 'appearance')}, {on_screen(stats.seconds(self.document.fps))} "
-                    f"on screen, best detector score {stats.confidence:.2f}")
+            return (
+                f"{person_label(identity)}: {STATE_WORDS[stats.state]}, "
+                f"{plural(len(identity.tracks), 'appearance')}, {on_screen(stats.seconds(self.document.fps))} "
+                f"on screen, best detector score {stats.confidence:.2f}"
+            )
         return None
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
@@ -196,8 +213,9 @@ class CardDelegate(QStyledItemDelegate):
         face = QRect(card.left() + (card.width() - THUMB) // 2, card.top() + 6, THUMB, THUMB)
         pixmap = self.model.thumbnail(identity_id)
         if pixmap is not None:
-            painter.drawPixmap(face, pixmap, QRect((pixmap.width() - THUMB) // 2, (pixmap.height() - THUMB) // 2,
-                                                   THUMB, THUMB))
+            painter.drawPixmap(
+                face, pixmap, QRect((pixmap.width() - THUMB) // 2, (pixmap.height() - THUMB) // 2, THUMB, THUMB)
+            )
         else:
             painter.fillRect(face, PANEL.darker(130))
         colour = STATE_COLOURS[stats.state]
@@ -215,15 +233,21 @@ class CardDelegate(QStyledItemDelegate):
         small = QFont(option.font)
         small.setPointSizeF(max(6.5, small.pointSizeF() * 0.8))
         painter.setFont(small)
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter,
-                         f"{STATE_WORDS[stats.state]} \u00b7 {on_screen(stats.seconds(self.model.document.fps))}")
+        painter.drawText(
+            badge,
+            Qt.AlignmentFlag.AlignCenter,
+            f"{STATE_WORDS[stats.state]} \u00b7 {on_screen(stats.seconds(self.model.document.fps))}",
+        )
         text = QRect(card.left() + 4, face.bottom() + 3, card.width() - 8, option.fontMetrics.height())
-        lines = (["Is this", f"{identity.match.name}?"] if stats.state == SUGGESTED else [person_label(identity)])
+        lines = ["Is this", f"{identity.match.name}?"] if stats.state == SUGGESTED else [person_label(identity)]
         painter.setPen(TEXT if stats.state != IGNORE else DIM_TEXT)
         painter.setFont(option.font)
         for line in lines:
-            painter.drawText(text, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                             option.fontMetrics.elidedText(line, Qt.TextElideMode.ElideMiddle, text.width()))
+            painter.drawText(
+                text,
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                option.fontMetrics.elidedText(line, Qt.TextElideMode.ElideMiddle, text.width()),
+            )
             text.translate(0, option.fontMetrics.height())
         painter.restore()
 
@@ -329,12 +353,21 @@ class PeoplePanel(QWidget):
         actions = QHBoxLayout()
         actions.setContentsMargins(8, 2, 8, 6)
         for key, text, tip, slot in (
-                (KEEP, "Keep", "Keep the selected people visible", lambda: self.decide(KEEP)),
-                (BLUR, "Blur", "Blur the selected people", lambda: self.decide(BLUR)),
-                (IGNORE, "Not a face", "The selection is not faces: leave those pixels as they are",
-                 lambda: self.decide(IGNORE)),
-                ("merge", "Merge", "The selected people are one person (or drag a card onto another)",
-                 lambda: self.merge(self.selected_ids()))):
+            (KEEP, "Keep", "Keep the selected people visible", lambda: self.decide(KEEP)),
+            (BLUR, "Blur", "Blur the selected people", lambda: self.decide(BLUR)),
+            (
+                IGNORE,
+                "Not a face",
+                "The selection is not faces: leave those pixels as they are",
+                lambda: self.decide(IGNORE),
+            ),
+            (
+                "merge",
+                "Merge",
+                "The selected people are one person (or drag a card onto another)",
+                lambda: self.merge(self.selected_ids()),
+            ),
+        ):
             button = QPushButton(text)
             button.setToolTip(tip)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -389,12 +422,16 @@ class PeoplePanel(QWidget):
         if waiting:
             names = sorted({self.document.person(i).match.name for i in waiting})
             listed = ", ".join(names[:3]) + ("\u2026" if len(names) > 3 else "")
-            self.suggestions.setText(f"{plural(len(waiting), 'suggestion')}: is this {listed}? "
-                                     "Blurred until confirmed.")
+            self.suggestions.setText(
+                f"{plural(len(waiting), 'suggestion')}: is this {listed}? Blurred until confirmed."
+            )
         self.suggestion_bar.setVisible(bool(waiting))
         self.empty.setVisible(project is None or not self.model.ids)
-        self.empty.setText("People appear here when the analysis has finished." if project is None
-                           else f"Nobody matches \u201c{self.model.filter}\u201d.")
+        self.empty.setText(
+            "People appear here when the analysis has finished."
+            if project is None
+            else f"Nobody matches \u201c{self.model.filter}\u201d."
+        )
         self._selection_changed()
 
     def set_thumbnails(self, thumbnails: dict[int, QPixmap]) -> None:
@@ -449,8 +486,9 @@ class PeoplePanel(QWidget):
             self.message.emit(f"{plural(len(chosen), 'person', 'people')} now {ACTION_WORDS[decision]}")
 
     def merge(self, identity_ids: list[int]) -> None:
-        merge_with_prompt(self.document, identity_ids, self, self.message.emit,
-                          [self.model.thumbnail(i) for i in identity_ids])
+        merge_with_prompt(
+            self.document, identity_ids, self, self.message.emit, [self.model.thumbnail(i) for i in identity_ids]
+        )
 
     def _answer_all(self, confirmed: bool) -> None:
         waiting = [s.id for s in self.document.stats().values() if s.state == SUGGESTED]
@@ -495,8 +533,10 @@ class PeoplePanel(QWidget):
         waiting = [i for i in chosen if self.model.stats(i).state == SUGGESTED]
         if waiting:
             menu.addSeparator()
-            menu.addAction(f"Confirm {plural(len(waiting), 'suggestion')}",
-                           lambda: self.document.answer_suggestions(waiting, True))
-            menu.addAction(f"Reject {plural(len(waiting), 'suggestion')}",
-                           lambda: self.document.answer_suggestions(waiting, False))
+            menu.addAction(
+                f"Confirm {plural(len(waiting), 'suggestion')}", lambda: self.document.answer_suggestions(waiting, True)
+            )
+            menu.addAction(
+                f"Reject {plural(len(waiting), 'suggestion')}", lambda: self.document.answer_suggestions(waiting, False)
+            )
         return menu

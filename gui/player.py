@@ -1,4 +1,5 @@
 """The playhead: which frame is shown, and playback at editor speeds (J/K/L shuttle, frame steps)."""
+
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 

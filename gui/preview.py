@@ -2,6 +2,7 @@
 
 Click a face to keep or blur that person; right-click for more; drag on empty picture to draw a region to blur;
 drag a drawn region (or its corner) to move (or resize) it. All positions leave this widget in image pixels."""
+
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -87,8 +88,9 @@ class PreviewView(QWidget):
             return QRectF()
         width, height = self._image.width(), self._image.height()
         scale = min(self.width() / width, self.height() / height)
-        return QRectF((self.width() - width * scale) / 2, (self.height() - height * scale) / 2,
-                      width * scale, height * scale)
+        return QRectF(
+            (self.width() - width * scale) / 2, (self.height() - height * scale) / 2, width * scale, height * scale
+        )
 
     def _scale(self) -> float:
         return self.image_rect().width() / self._image.width() if self._image is not None else 1.0
@@ -141,8 +143,11 @@ class PreviewView(QWidget):
         painter.drawText(middle, Qt.AlignmentFlag.AlignCenter, "Open a video to begin")
         painter.setPen(DIM_TEXT)
         painter.setFont(self.font())
-        painter.drawText(self.rect().adjusted(0, 30, 0, 0), Qt.AlignmentFlag.AlignCenter,
-                         "File \u203a Open, drop a video here, or choose one from File \u203a Open Recent")
+        painter.drawText(
+            self.rect().adjusted(0, 30, 0, 0),
+            Qt.AlignmentFlag.AlignCenter,
+            "File \u203a Open, drop a video here, or choose one from File \u203a Open Recent",
+        )
 
     def _paint_detections(self, painter: QPainter) -> None:
         """Analysis results as they come: faces found so far on this frame, not yet grouped into people. The
@@ -158,8 +163,11 @@ class PreviewView(QWidget):
         rect = self.to_widget(decision.box)
         colour = ACTION_COLOURS[decision.action]
         drawn = decision.manual
-        strong = decision == self._hover or (decision.identity is not None and decision.identity == self.highlight) \
+        strong = (
+            decision == self._hover
+            or (decision.identity is not None and decision.identity == self.highlight)
             or (drawn and decision.track == self.selected_region)
+        )
         fill = QColor(colour)
         fill.setAlpha(60 if strong else 0)
         painter.setBrush(fill)
@@ -177,8 +185,11 @@ class PreviewView(QWidget):
         """Red already says blurred; a crowd of "blurred" chips would hide the faces they label."""
         if decision.manual:
             return "Drawn region"
-        name = person_label(self.document.project.identity(decision.identity)) if decision.identity else \
-            f"Face {decision.track}"
+        name = (
+            person_label(self.document.project.identity(decision.identity))
+            if decision.identity
+            else f"Face {decision.track}"
+        )
         return name if decision.action == BLUR else f"{name} \u00b7 {ACTION_WORDS[decision.action]}"
 
     def _paint_label(self, painter: QPainter, rect: QRectF, colour: QColor, text: str) -> None:
@@ -271,8 +282,11 @@ class PreviewView(QWidget):
             self._hover = hit
             self.setCursor(Qt.CursorShape.PointingHandCursor if hit else Qt.CursorShape.CrossCursor)
             if hit is not None:
-                self.hint.emit("Drag to move or resize this region; Delete removes it" if hit.manual else
-                               "Click to keep or blur this person everywhere; right-click for more")
+                self.hint.emit(
+                    "Drag to move or resize this region; Delete removes it"
+                    if hit.manual
+                    else "Click to keep or blur this person everywhere; right-click for more"
+                )
             self.update()
 
     def leaveEvent(self, event) -> None:

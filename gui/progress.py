@@ -1,4 +1,5 @@
 """A running task in the status bar: what it is doing, how far, how long is left, and a Cancel button."""
+
 import time
 
 from PySide6.QtCore import Qt

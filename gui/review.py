@@ -1,5 +1,6 @@
 """Review mode: a bar under the preview that steps through the moments most worth a look (see engine.review), one
 key press each, so a long video is checked in minutes; each step pauses on the frame and points at the face."""
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -60,8 +61,10 @@ class ReviewBar(QWidget):
             return
         frame = self.moments[self.position].frame if self.moments else 0
         self.moments = review.moments(self.document.project)
-        self.position = min(max(0, next((i for i, m in enumerate(self.moments) if m.frame >= frame),
-                                         len(self.moments) - 1)), len(self.moments) - 1)
+        self.position = min(
+            max(0, next((i for i, m in enumerate(self.moments) if m.frame >= frame), len(self.moments) - 1)),
+            len(self.moments) - 1,
+        )
         self._show()
 
     def step(self, delta: int) -> None:
@@ -85,7 +88,9 @@ class ReviewBar(QWidget):
         moment = self.moments[self.position]
         track = self.document.project.track(moment.track)
         who = person_label(self.document.project.identity(track.identity)) if track.identity else "A face"
-        self.label.setText(f"Review {self.position + 1} of {len(self.moments)} \u00b7 "
-                           f"{timecode(moment.frame, self.document.fps)} \u00b7 {who}: {moment.describe()}")
+        self.label.setText(
+            f"Review {self.position + 1} of {len(self.moments)} \u00b7 "
+            f"{timecode(moment.frame, self.document.fps)} \u00b7 {who}: {moment.describe()}"
+        )
         self.previous.setEnabled(self.position > 0)
         self.next.setEnabled(self.position < len(self.moments) - 1)

@@ -1,5 +1,6 @@
 """The open video and the engine work done on it: opening (or restoring) a project, analysis, known faces, drawn
 regions, thumbnails, export. Each runs as a `Task`; the window only listens to the signals here and shows them."""
+
 import copy
 from pathlib import Path
 
@@ -65,8 +66,11 @@ class Session(QObject):
         if path.name.endswith(projects.SUFFIX):
             self.open_project_file(path)
         elif stills.is_image(path):
-            self.error.emit("Not a video", f"{path.name} is a photo. To keep this person visible, use Load known "
-                            "faces; to blur faces in photos, use the command line: main.py anonymize PHOTO -o OUT")
+            self.error.emit(
+                "Not a video",
+                f"{path.name} is a photo. To keep this person visible, use Load known "
+                "faces; to blur faces in photos, use the command line: main.py anonymize PHOTO -o OUT",
+            )
         else:
             self.open_video(path)
 
@@ -106,8 +110,9 @@ class Session(QObject):
         if saved is None:
             self.analyse()
         else:
-            self.message.emit(f"Restored {plural(len(saved[0].identities), 'person', 'people')} and every decision "
-                              f"from {saved[1]}")
+            self.message.emit(
+                f"Restored {plural(len(saved[0].identities), 'person', 'people')} and every decision from {saved[1]}"
+            )
             self._collect_thumbnails()
 
     # Running work
@@ -143,16 +148,21 @@ class Session(QObject):
             self.message.emit("Continuing the analysis from where it stopped")
 
         def work(job):
-            return analyze(video, job=job, on_detections=lambda frame, faces: task.partial.emit((frame, faces)),
-                           checkpoint=checkpoint)
+            return analyze(
+                video,
+                job=job,
+                on_detections=lambda frame, faces: task.partial.emit((frame, faces)),
+                checkpoint=checkpoint,
+            )
 
         task = Task("Analysing", work, self)
         task.partial.connect(lambda found: video == self.document.video and self.document.add_detections(*found))
         task.finished.connect(lambda project: self._analysed(video, project, checkpoint))
         task.progress.connect(lambda stage, done, total: setattr(self, "_analysis_share", done / max(total, 1)))
         self._analysis_share = 0.0
-        task.cancelled.connect(lambda: self.message.emit("Analysis cancelled. File \u203a Analyse Video starts it "
-                                                         "again."))
+        task.cancelled.connect(
+            lambda: self.message.emit("Analysis cancelled. File \u203a Analyse Video starts it again.")
+        )
         self.analysis = self._run(task)
 
     def analysis_progress(self) -> int:
@@ -169,9 +179,11 @@ class Session(QObject):
             self._apply_known(known, paths)
         self.pending_known = []
         kept = sum(i.decision == projects.KEEP for i in project.identities)
-        self.message.emit(f"Found {plural(len(project.identities), 'person', 'people')} in "
-                          f"{plural(len(project.tracks), 'appearance')}; {kept} kept, everyone else is blurred. "
-                          "Click a face to change that.")
+        self.message.emit(
+            f"Found {plural(len(project.identities), 'person', 'people')} in "
+            f"{plural(len(project.tracks), 'appearance')}; {kept} kept, everyone else is blurred. "
+            "Click a face to change that."
+        )
         self._collect_thumbnails()
 
     def _collect_thumbnails(self) -> None:
@@ -200,8 +212,11 @@ class Session(QObject):
 
     def _apply_known(self, known: list, paths: list[str]) -> None:
         matched = self.document.apply_known_faces(known, paths)
-        self.message.emit(f"Kept {', '.join(person_label(i) for i in matched)}" if matched else
-                          "No one in this video matches the known faces")
+        self.message.emit(
+            f"Kept {', '.join(person_label(i) for i in matched)}"
+            if matched
+            else "No one in this video matches the known faces"
+        )
 
     def track_region(self, frame: int, box: tuple, replacing: int | None = None) -> None:
         """Follow a drawn box through its shot, then add it (or put it in place of the region it edits)."""
@@ -223,8 +238,9 @@ class Session(QObject):
             self.region_added.emit(self.document.replace_region(replacing, start, boxes))
         else:
             self.region_added.emit(self.document.add_region(start, boxes))
-        self.message.emit(f"Region blurred for {len(boxes) / self.document.fps:.1f} s; drag it to adjust, Delete "
-                          "removes it")
+        self.message.emit(
+            f"Region blurred for {len(boxes) / self.document.fps:.1f} s; drag it to adjust, Delete removes it"
+        )
 
     def start_export(self, settings: projects.ExportSettings, output: Path) -> None:
         """Exports a copy of the project, so edits made while it runs cannot change a half-written video."""

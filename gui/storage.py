@@ -1,6 +1,7 @@
 """Where a video's project file lives: beside the video, where the CLI looks for it too, or, when that folder
 cannot be written (a camera card, a read-only share) or the editor prefers no sidecar files, in a per-user folder
 under a name derived from the video's fingerprint, so reopening the same footage from anywhere finds it."""
+
 import stat
 import tempfile
 from pathlib import Path
@@ -64,8 +65,7 @@ def find(video: Path, fingerprint: str, store: Path) -> tuple[projects.Project, 
                 path.replace(kept)
             except OSError:
                 raise ProjectFileError(f"{exc}\n\nThe video will be analysed again.") from None
-            raise ProjectFileError(f"{exc}\n\nIt is kept as {kept.name}; the video will be analysed "
-                                   "again.") from None
+            raise ProjectFileError(f"{exc}\n\nIt is kept as {kept.name}; the video will be analysed again.") from None
         if project.source.fingerprint == fingerprint:
             project.source.path = str(video.absolute())
             return project, path

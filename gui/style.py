@@ -1,5 +1,6 @@
 """How decisions look, shared by the preview, the timeline and the people panel so a colour means the same
 thing everywhere (and matches the engine's review outlines)."""
+
 from PySide6.QtGui import QColor
 
 from engine.identities import Identity

@@ -1,5 +1,6 @@
 """The time ruler (scrub by clicking or dragging) and one lane per person showing where they appear, coloured
 by what export will do there. During analysis a single lane shows where faces have been found so far."""
+
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -71,8 +72,11 @@ class Ruler(_TimeStrip):
         if self.document.video is None:
             return
         painter.setPen(ACCENT)
-        painter.drawText(QRectF(8, 0, LABEL_WIDTH - 12, self.height()), Qt.AlignmentFlag.AlignVCenter,
-                         timecode(self.player.index, self.document.fps))
+        painter.drawText(
+            QRectF(8, 0, LABEL_WIDTH - 12, self.height()),
+            Qt.AlignmentFlag.AlignVCenter,
+            timecode(self.player.index, self.document.fps),
+        )
         self._ticks(painter)
         self._analysed(painter)
         painter.setPen(QPen(DIM_TEXT, 1, Qt.PenStyle.DotLine))
@@ -118,6 +122,7 @@ class Ruler(_TimeStrip):
 
 class Lanes(_TimeStrip):
     """Click a lane to seek; drag either end of an appearance's bar to trim or extend it."""
+
     person_selected = Signal(int)
 
     def __init__(self, document: Document, player: Player, parent: QWidget | None = None):
@@ -174,8 +179,9 @@ class Lanes(_TimeStrip):
             if faces:
                 height = min(LANE_HEIGHT - 6, 4 + 3 * len(faces))
                 x = self.x_of(frame)
-                painter.fillRect(QRectF(x, LANE_HEIGHT - 3 - height, max(1.0, self.x_of(frame + 1) - x), height),
-                                 DETECTION_COLOUR)
+                painter.fillRect(
+                    QRectF(x, LANE_HEIGHT - 3 - height, max(1.0, self.x_of(frame + 1) - x), height), DETECTION_COLOUR
+                )
 
     def _hit(self, point: QPointF):
         rows = self.rows()
@@ -223,28 +229,36 @@ class Lanes(_TimeStrip):
         drag, self.dragging = self.dragging, None
         if drag is not None and self.document.project is not None:
             frame = self.frame_at(event.position().x())
-            start, end = (min(frame, drag["end"]), drag["end"]) if drag["side"] == "start" \
+            start, end = (
+                (min(frame, drag["end"]), drag["end"])
+                if drag["side"] == "start"
                 else (drag["start"], max(frame - 1, drag["start"]))
+            )
             if (start, end) != (drag["start"], drag["end"]):
                 self.document.set_span(drag["track"], start, end)
                 fps = self.document.fps
-                QToolTip.showText(event.globalPosition().toPoint(), f"Appearance now {timecode(start, fps)} \u2013 "
-                                  f"{timecode(end, fps)}", self)
+                QToolTip.showText(
+                    event.globalPosition().toPoint(),
+                    f"Appearance now {timecode(start, fps)} \u2013 {timecode(end, fps)}",
+                    self,
+                )
 
     def mouseMoveEvent(self, event) -> None:
         if self.dragging is not None:
             self.player.seek(self.frame_at(event.position().x()))
             return
-        self.setCursor(Qt.CursorShape.SizeHorCursor if self._end_at(event.position())
-                       else Qt.CursorShape.ArrowCursor)
+        self.setCursor(Qt.CursorShape.SizeHorCursor if self._end_at(event.position()) else Qt.CursorShape.ArrowCursor)
         row, track = self._hit(event.position())
         if track is None or event.position().x() < LABEL_WIDTH:
             QToolTip.hideText()
             return
         fps = self.document.fps
-        QToolTip.showText(event.globalPosition().toPoint(),
-                          f"{row[0]}: {timecode(track.start, fps)} \u2013 {timecode(track.end, fps)}, "
-                          f"{ACTION_WORDS[self.document.action(track)]}", self)
+        QToolTip.showText(
+            event.globalPosition().toPoint(),
+            f"{row[0]}: {timecode(track.start, fps)} \u2013 {timecode(track.end, fps)}, "
+            f"{ACTION_WORDS[self.document.action(track)]}",
+            self,
+        )
 
 
 class Timeline(QFrame):

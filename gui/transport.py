@@ -1,4 +1,5 @@
 """Playback buttons, the timecode, and the switch between outlines and the anonymised result."""
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
@@ -9,8 +10,9 @@ from gui.style import timecode
 
 
 class Transport(QWidget):
-    def __init__(self, buttons: list[QAction], result: QAction, document: Document, player: Player,
-                 parent: QWidget | None = None):
+    def __init__(
+        self, buttons: list[QAction], result: QAction, document: Document, player: Player, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.setObjectName("transport")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)

@@ -4,6 +4,7 @@ keeps scrubbing and playing while it runs.
 The engine reports through an `engine.job.Job`; here its progress becomes a Qt signal and the Cancel button
 becomes `Job.cancel()`. A readable `UserError` becomes `failed(message)`, `Cancelled` a quiet `cancelled()`,
 and anything else is logged and reported the same way as a user error rather than taking the app down."""
+
 import logging
 import time
 from typing import Callable
@@ -46,8 +47,10 @@ class _Worker(QObject):
             self.failed.emit(str(exc))
         except Exception as exc:  # a bug must not leave the thread dead and the window waiting forever
             log.exception("background work failed")
-            self.failed.emit(f"Something went wrong inside LimeLight ({type(exc).__name__}: {exc}). "
-                             "The details were written to the log.")
+            self.failed.emit(
+                f"Something went wrong inside LimeLight ({type(exc).__name__}: {exc}). "
+                "The details were written to the log."
+            )
         else:
             self.done.emit(result)
 
@@ -55,6 +58,7 @@ class _Worker(QObject):
 class Task(QObject):
     """One piece of work in its own QThread. Exactly one of finished, failed or cancelled is emitted, then ended
     once the thread has stopped. `partial` carries results the work streams out while it runs."""
+
     progress = Signal(str, int, int)
     partial = Signal(object)
     finished = Signal(object)

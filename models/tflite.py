@@ -4,6 +4,7 @@ The installed app carries TFLite files converted at build time (its runtime hook
 TensorFlow at all, so it must never need to convert; a development checkout converts on first use and keeps the
 result in the cache. Files are named by the hash of the weights they came from, so new weights never meet a stale
 conversion."""
+
 import os
 from pathlib import Path
 from typing import Callable
@@ -31,8 +32,9 @@ def converted(name: str, convert: Callable[[], bytes]) -> bytes:
         data = convert()
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.split(".")[0] in ("tensorflow", "keras"):
-            raise MissingModelError(f"The converted model {name}, and TensorFlow to convert it,", "tensorflow") \
-                from None
+            raise MissingModelError(
+                f"The converted model {name}, and TensorFlow to convert it,", "tensorflow"
+            ) from None
         raise
     path = cache_dir() / name
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@
 
 Usage: .venv/bin/python packaging/build.py [--workpath DIR] [--distpath DIR]
 Run it with the project's venv: the bundle is made of exactly what that venv has installed."""
+
 import argparse
 import os
 import shutil
@@ -28,8 +29,19 @@ def run(*command, **kwargs) -> None:
 
 
 def bundle(workpath: Path, distpath: Path) -> Path:
-    run(sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", "--workpath", workpath,
-        "--distpath", distpath, PACKAGING / "limelight.spec")
+    run(
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--workpath",
+        workpath,
+        "--distpath",
+        distpath,
+        PACKAGING / "limelight.spec",
+    )
     return distpath / ("LimeLight.app" if sys.platform == "darwin" else "limelight")
 
 
@@ -46,8 +58,7 @@ def deb(folder: Path, workpath: Path, distpath: Path) -> Path:
     icons point into it. Not /opt: no package owns /opt, so dpkg would try to remove it on `apt remove` and warn
     that it is not empty. Icon cache and menu refresh come from the hicolor and desktop-file-utils dpkg triggers,
     so the package needs no maintainer scripts and `apt remove` leaves nothing behind."""
-    arch = subprocess.run(["dpkg", "--print-architecture"], check=True, capture_output=True,
-                          text=True).stdout.strip()
+    arch = subprocess.run(["dpkg", "--print-architecture"], check=True, capture_output=True, text=True).stdout.strip()
     stage = workpath / "deb" / f"limelight_{VERSION}_{arch}"
     shutil.rmtree(stage, ignore_errors=True)
     shutil.copytree(folder, stage / "usr" / "lib" / "limelight", symlinks=True, copy_function=_link_or_copy)
@@ -72,8 +83,13 @@ def deb(folder: Path, workpath: Path, distpath: Path) -> Path:
 
     installed_kib = sum(p.lstat().st_size for p in stage.rglob("*")) // 1024
     control = (PACKAGING / "linux" / "control.in").read_text()
-    for key, value in {"VERSION": VERSION, "ARCH": arch, "SIZE": str(installed_kib),
-                       "MAINTAINER": PROJECT["maintainer"], "HOMEPAGE": PROJECT["homepage"]}.items():
+    for key, value in {
+        "VERSION": VERSION,
+        "ARCH": arch,
+        "SIZE": str(installed_kib),
+        "MAINTAINER": PROJECT["maintainer"],
+        "HOMEPAGE": PROJECT["homepage"],
+    }.items():
         control = control.replace(f"@{key}@", value)
     (stage / "DEBIAN").mkdir()
     (stage / "DEBIAN" / "control").write_text(control)
@@ -96,9 +112,16 @@ def windows_installer(folder: Path, workpath: Path, distpath: Path) -> Path | No
 
     icon = workpath / "limelight" / "assets" / "limelight.ico"
     Image.open(workpath / "limelight" / "assets" / "icons" / "limelight-256.png").save(icon)
-    run(iscc, f"/DAppVersion={VERSION}", f"/DAppPublisher={PROJECT['maintainer'].split(' <')[0]}",
-        f"/DAppURL={PROJECT['homepage']}", f"/DBundleDir={folder}", f"/DOutputDir={distpath}", f"/DSetupIcon={icon}",
-        PACKAGING / "windows" / "limelight.iss")
+    run(
+        iscc,
+        f"/DAppVersion={VERSION}",
+        f"/DAppPublisher={PROJECT['maintainer'].split(' <')[0]}",
+        f"/DAppURL={PROJECT['homepage']}",
+        f"/DBundleDir={folder}",
+        f"/DOutputDir={distpath}",
+        f"/DSetupIcon={icon}",
+        PACKAGING / "windows" / "limelight.iss",
+    )
     return distpath / f"LimeLight-{VERSION}-setup.exe"
 
 

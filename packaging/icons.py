@@ -2,6 +2,7 @@
 conversion want, with Qt's own SVG renderer, so no image tool beyond the project's venv is needed on any OS.
 
 Usage: python packaging/icons.py ICON.svg OUT_DIR  ->  OUT_DIR/limelight-<size>.png for every size in SIZES."""
+
 import os
 import sys
 from pathlib import Path

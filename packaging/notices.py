@@ -3,6 +3,7 @@
 The hand-written part (`licenses/NOTICES.md`: Qt, FFmpeg, the model weights) says what each licence asks of us;
 the licence texts themselves are collected from the wheels of exactly those distributions that have a file in
 the bundle, so a new dependency brings its licence without anyone remembering to add it."""
+
 import importlib.metadata
 import re
 import shutil
@@ -21,7 +22,8 @@ def bundled_distributions(sources: set[Path], converted: tuple[str, ...] = ()) -
     for dist in importlib.metadata.distributions():
         files = dist.files or []
         if name(dist) in converted or any(
-                Path(dist.locate_file(f)).resolve() in sources for f in files if not str(f).endswith(".pyc")):
+            Path(dist.locate_file(f)).resolve() in sources for f in files if not str(f).endswith(".pyc")
+        ):
             found[name(dist)] = dist
     return [found[key] for key in sorted(found)]
 
@@ -32,8 +34,11 @@ def name(dist) -> str:
 
 
 def licence_files(dist) -> list[Path]:
-    return [Path(dist.locate_file(f)) for f in dist.files or []
-            if ".dist-info" in str(f) and LICENCE_FILE.search(f.name) and f.suffix not in (".py", ".pyc")]
+    return [
+        Path(dist.locate_file(f))
+        for f in dist.files or []
+        if ".dist-info" in str(f) and LICENCE_FILE.search(f.name) and f.suffix not in (".py", ".pyc")
+    ]
 
 
 def write(target: Path, sources: set[Path], converted: tuple[str, ...] = ()) -> list[str]:
@@ -59,9 +64,11 @@ def write(target: Path, sources: set[Path], converted: tuple[str, ...] = ()) -> 
 
 def debian_copyright(licenses: Path, project: dict) -> str:
     """One plain-text file, as Debian policy allows: LimeLight's licence, the notices, then every collected text."""
-    parts = [f"LimeLight\nCopyright: {project['copyright']}\nLicense: {project['licence']}\n"
-             f"Source: {project['homepage']}\n",
-             (licenses / "LimeLight-LICENSE.txt").read_text(), (licenses / "NOTICES.md").read_text()]
+    parts = [
+        f"LimeLight\nCopyright: {project['copyright']}\nLicense: {project['licence']}\nSource: {project['homepage']}\n",
+        (licenses / "LimeLight-LICENSE.txt").read_text(),
+        (licenses / "NOTICES.md").read_text(),
+    ]
     for path in sorted(p for p in licenses.rglob("*") if p.is_file()):
         if path.name not in ("LimeLight-LICENSE.txt", "NOTICES.md"):
             parts.append(f"==> {path.relative_to(licenses)} <==\n{path.read_text(errors='replace')}")

@@ -1,4 +1,5 @@
 """PyInstaller runtime hook: the frozen app's environment, set before main.py runs."""
+
 import os
 import sys
 

@@ -1,5 +1,6 @@
 """What a built bundle weighs, library by library: the figures the package test prints and packaging/README.md
 quotes. Usage: python packaging/sizes.py dist/limelight [other bundle to compare]"""
+
 import re
 import sys
 from collections import Counter
@@ -12,8 +13,16 @@ def library(entry: str) -> str:
     name = re.sub(r"(\.libs|\.dist-info|-[0-9].*)$", "", entry)
     name = re.sub(r"^_?(lib)?", "", name) if name.startswith(("lib", "_")) else name
     name = re.split(r"[.-]", name)[0] or entry
-    aliases = {"pyside6": "PySide6", "qt6": "PySide6", "shiboken6": "PySide6", "opencv_python_headless": "cv2",
-               "dlib_pybind11": "dlib", "dlib_bin": "dlib", "python3": "python", "base_library": "python"}
+    aliases = {
+        "pyside6": "PySide6",
+        "qt6": "PySide6",
+        "shiboken6": "PySide6",
+        "opencv_python_headless": "cv2",
+        "dlib_pybind11": "dlib",
+        "dlib_bin": "dlib",
+        "python3": "python",
+        "base_library": "python",
+    }
     return aliases.get(name.lower(), name)
 
 

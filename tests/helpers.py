@@ -1,4 +1,5 @@
 """Shared paths and small readers for the tests; footage comes from ../shared, never from the repository."""
+
 import subprocess
 import sys
 from fractions import Fraction
@@ -16,8 +17,14 @@ STILLS = ("two_people.jpg", "obama_and_biden.jpg", "lin-manuel-miranda.png", "al
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)], capture_output=True,
-                          text=True, timeout=900, cwd=ROOT, env=env)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def frames(path) -> list[av.VideoFrame]:
@@ -38,8 +45,9 @@ def images(path) -> list[np.ndarray]:
     return [f.to_ndarray(format="rgb24") for f in frames(path)]
 
 
-def write_video(path, pictures: list[np.ndarray], pts: list[int], time_base=Fraction(1, 30000),
-                rotation: int = 0) -> None:
+def write_video(
+    path, pictures: list[np.ndarray], pts: list[int], time_base=Fraction(1, 30000), rotation: int = 0
+) -> None:
     """A synthetic source video: any size, any timestamps, optional display-matrix rotation."""
     height, width = pictures[0].shape[:2]
     with av.open(str(path), "w") as out:
@@ -60,6 +68,6 @@ def region_change(before: np.ndarray, after: np.ndarray, box) -> float:
     """Mean absolute pixel change inside the central part of a face box (encoding noise is about 1)."""
     x0, y0, x1, y1 = box
     dx, dy = (x1 - x0) // 4, (y1 - y0) // 4
-    a = before[y0 + dy:y1 - dy, x0 + dx:x1 - dx].astype(float)
-    b = after[y0 + dy:y1 - dy, x0 + dx:x1 - dx].astype(float)
+    a = before[y0 + dy : y1 - dy, x0 + dx : x1 - dx].astype(float)
+    b = after[y0 + dy : y1 - dy, x0 + dx : x1 - dx].astype(float)
     return float(np.abs(a - b).mean())

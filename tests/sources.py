@@ -1,5 +1,6 @@
 """Tiny source files of every container, codec, time base, display matrix and audio layout editors bring, made
 with PyAV, and a project that blurs a drawn region on all their frames: the export tests' inputs."""
+
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -45,10 +46,10 @@ class Case:
 AAC, MP3, OPUS, PCM = Audio("aac"), Audio("libmp3lame"), Audio("libopus"), Audio("pcm_s16le")
 QUIET_X265 = {"x265-params": "log-level=none"}
 CASES = {
-    "mp4-h264-bframes-tb1000-aac": Case("mp4", ".mp4", time_base=Fraction(1, 1000), audio=(AAC,),
-                                        options={"bf": "3"}),
-    "mov-hevc-tb600-aac (iPhone)": Case("mov", ".mov", "libx265", time_base=Fraction(1, 600), audio=(AAC,),
-                                        options=QUIET_X265),
+    "mp4-h264-bframes-tb1000-aac": Case("mp4", ".mp4", time_base=Fraction(1, 1000), audio=(AAC,), options={"bf": "3"}),
+    "mov-hevc-tb600-aac (iPhone)": Case(
+        "mov", ".mov", "libx265", time_base=Fraction(1, 600), audio=(AAC,), options=QUIET_X265
+    ),
     "mov-prores-pcm": Case("mov", ".mov", "prores_ks", "yuv422p10le", audio=(PCM,), recoded=(0,)),
     "mov-prores-pcm to .mov": Case("mov", ".mov", "prores_ks", "yuv422p10le", audio=(PCM,), output=".mov"),
     "mkv-h264-aac": Case("matroska", ".mkv", audio=(AAC,)),
@@ -60,21 +61,41 @@ CASES = {
     "avi-mpeg4-bframes-mp3": Case("avi", ".avi", "mpeg4", audio=(MP3,), options={"bf": "2"}),
     "avi-mjpeg-pcm": Case("avi", ".avi", "mjpeg", "yuvj420p", audio=(PCM,), recoded=(0,)),
     "mpegts-h264-aac": Case("mpegts", ".ts", audio=(AAC,)),
-    "mpegts-start-10s (broadcast)": Case("mpegts", ".ts", time_base=Fraction(1, 90000), audio=(MP3,),
-                                         pts=tuple(900000 + 3600 * i for i in range(12))),
-    "mp4-start-2s": Case("mp4", ".mp4", time_base=Fraction(1, 1000), pts=tuple(2000 + 40 * i for i in range(12)),
-                         audio=(AAC,)),
-    "mkv-vfr": Case("matroska", ".mkv", pts=(0, 33, 67, 150, 183, 300, 317, 400, 433, 700, 733, 767),
-                    time_base=Fraction(1, 1000), audio=(AAC,)),
-    "mp4-odd-size-vfr": Case("mp4", ".mp4", size=(65, 49), pix_fmt="yuv444p", time_base=Fraction(1, 30000),
-                             pts=(0, 1001, 2002, 5005, 6006, 6507, 9009, 12012, 12513, 15015, 20020, 21021)),
+    "mpegts-start-10s (broadcast)": Case(
+        "mpegts", ".ts", time_base=Fraction(1, 90000), audio=(MP3,), pts=tuple(900000 + 3600 * i for i in range(12))
+    ),
+    "mp4-start-2s": Case(
+        "mp4", ".mp4", time_base=Fraction(1, 1000), pts=tuple(2000 + 40 * i for i in range(12)), audio=(AAC,)
+    ),
+    "mkv-vfr": Case(
+        "matroska",
+        ".mkv",
+        pts=(0, 33, 67, 150, 183, 300, 317, 400, 433, 700, 733, 767),
+        time_base=Fraction(1, 1000),
+        audio=(AAC,),
+    ),
+    "mp4-odd-size-vfr": Case(
+        "mp4",
+        ".mp4",
+        size=(65, 49),
+        pix_fmt="yuv444p",
+        time_base=Fraction(1, 30000),
+        pts=(0, 1001, 2002, 5005, 6006, 6507, 9009, 12012, 12513, 15015, 20020, 21021),
+    ),
     "mp4-h264-10bit": Case("mp4", ".mp4", pix_fmt="yuv420p10le"),
-    "mp4-two-audio-tracks": Case("mp4", ".mp4", audio=(Audio("aac", language="eng", title="camera"),
-                                                       Audio("aac", "mono", 44100, "fra", "lavalier"))),
+    "mp4-two-audio-tracks": Case(
+        "mp4",
+        ".mp4",
+        audio=(Audio("aac", language="eng", title="camera"), Audio("aac", "mono", 44100, "fra", "lavalier")),
+    ),
     "mkv-aac+opus+pcm to .mkv": Case("matroska", ".mkv", audio=(AAC, OPUS, PCM), output=".mkv"),
-    **{f"mp4-rotate-{angle}{'-audio' if sound else ''}": Case("mp4", ".mp4", rotation=angle,
-                                                             audio=(AAC,) if sound else ())
-       for angle in (90, 180, 270) for sound in (False, True)},
+    **{
+        f"mp4-rotate-{angle}{'-audio' if sound else ''}": Case(
+            "mp4", ".mp4", rotation=angle, audio=(AAC,) if sound else ()
+        )
+        for angle in (90, 180, 270)
+        for sound in (False, True)
+    },
     "mp4-rotate-90-mirrored-audio": Case("mp4", ".mp4", rotation=90, hflip=True, audio=(AAC,)),
     "mov-timecode (camera)": Case("mov", ".mov", audio=(AAC,), timecode="01:02:03:04"),
     "mkv-subtitles": Case("matroska", ".mkv", audio=(AAC,), subtitles=True, dropped=1),
@@ -87,15 +108,27 @@ def _picture(index: int, width: int, height: int) -> np.ndarray:
     """A moving gradient, so encoders make real P- and B-frames."""
     x = (np.arange(width)[None, :] * 4 + index * 9) % 256
     y = (np.arange(height)[:, None] * 3) % 256
-    return np.stack([np.broadcast_to(x, (height, width)), np.broadcast_to(y, (height, width)),
-                     np.full((height, width), index * 20 % 256)], axis=-1).astype(np.uint8)
+    return np.stack(
+        [
+            np.broadcast_to(x, (height, width)),
+            np.broadcast_to(y, (height, width)),
+            np.full((height, width), index * 20 % 256),
+        ],
+        axis=-1,
+    ).astype(np.uint8)
 
 
 def _audio_frames(stream, seconds: float):
     ctx = stream.codec_context
     channels, rate, size = ctx.layout.nb_channels, ctx.sample_rate, 1024
-    dtype = {"s16": np.int16, "s32": np.int32, "flt": np.float32, "fltp": np.float32, "s16p": np.int16,
-             "s32p": np.int32}[ctx.format.name]
+    dtype = {
+        "s16": np.int16,
+        "s32": np.int32,
+        "flt": np.float32,
+        "fltp": np.float32,
+        "s16p": np.int16,
+        "s32p": np.int32,
+    }[ctx.format.name]
     scale = 0.3 if dtype == np.float32 else 0.3 * np.iinfo(dtype).max
     for start in range(0, int(seconds * rate), size):
         wave = np.sin(2 * np.pi * 440 * (start + np.arange(size)) / rate) * scale
@@ -149,8 +182,15 @@ def make(case: Case, path: Path) -> None:
 def project_for(path: Path) -> project.Project:
     """A project with one drawn region over the middle of every frame, as an editor would add by hand."""
     info = video.probe(path)
-    source = project.Source(path=str(path), fingerprint=project.fingerprint(path), width=info.width,
-                            height=info.height, rotation=info.rotation, fps=info.fps, frame_count=info.frame_count)
+    source = project.Source(
+        path=str(path),
+        fingerprint=project.fingerprint(path),
+        width=info.width,
+        height=info.height,
+        rotation=info.rotation,
+        fps=info.fps,
+        frame_count=info.frame_count,
+    )
     w, h = info.display_size
     box = (w * 0.25, h * 0.25, w * 0.75, h * 0.75)
     region = Track(id=1, start=0, boxes=[box] * info.frame_count, scores=[1.0] * info.frame_count, manual=True)

@@ -1,5 +1,6 @@
 """The read-ahead thread must behave like the generator it runs: same items, its errors, and no thread or open
 file left behind when the consumer stops early."""
+
 import threading
 
 import pytest
@@ -15,6 +16,7 @@ def test_an_error_in_the_producer_reaches_the_consumer():
     def failing():
         yield 1
         raise ValueError("corrupt frame")
+
     items = ahead(failing())
     assert next(items) == 1
     with pytest.raises(ValueError, match="corrupt frame"):
@@ -32,6 +34,7 @@ def test_stopping_early_closes_the_producer_and_ends_its_thread():
                 n += 1
         finally:
             closed.set()
+
     items = ahead(endless(), depth=2)
     assert [next(items) for _ in range(5)] == [0, 1, 2, 3, 4]
     items.close()

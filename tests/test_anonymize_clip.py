@@ -1,4 +1,5 @@
 """The acceptance test of the engine issue, on real footage through the real command line."""
+
 import numpy as np
 import pytest
 
@@ -9,8 +10,10 @@ from tests.helpers import CLIP, audio_packets, frames, images, region_change, ti
 PERFORMER_CLOSEUPS = {120: (204, 27, 287, 144), 160: (246, 18, 331, 137), 200: (263, 26, 348, 153)}
 PERFORMER_WIDE = {5: (526, 45, 570, 102), 10: (526, 45, 570, 102)}
 PIANIST = {25: (345, 52, 530, 319), 30: (296, 73, 491, 360), 40: (319, 122, 484, 360), 70: (497, 34, 634, 249)}
-AUDIENCE = {229: [(378, 74, 450, 185), (51, 63, 113, 140), (161, 76, 226, 175), (314, 40, 385, 154)],
-            260: [(37, 70, 94, 140), (169, 80, 235, 179), (389, 78, 455, 189), (321, 39, 394, 156)]}
+AUDIENCE = {
+    229: [(378, 74, 450, 185), (51, 63, 113, 140), (161, 76, 226, 175), (314, 40, 385, 154)],
+    260: [(37, 70, 94, 140), (169, 80, 235, 179), (389, 78, 455, 189), (321, 39, 394, 156)],
+}
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +68,7 @@ def test_blur_destroys_face_detail(pictures):
     def detail(image):
         grey = image[y0:y1, x0:x1].mean(axis=2)
         return float(np.abs(np.diff(grey, axis=0)).mean() + np.abs(np.diff(grey, axis=1)).mean())
+
     assert detail(after[30]) < 0.35 * detail(before[30])
 
 
@@ -75,6 +79,9 @@ def test_project_records_the_performer_as_kept(anonymized):
     plan = decisions.by_frame(proj)
     for index, (x0, y0, x1, y1) in PERFORMER_CLOSEUPS.items():
         centre = ((x0 + x1) / 2, (y0 + y1) / 2)
-        actions = {d.action for d in plan.get(index, [])
-                   if d.box[0] <= centre[0] <= d.box[2] and d.box[1] <= centre[1] <= d.box[3]}
+        actions = {
+            d.action
+            for d in plan.get(index, [])
+            if d.box[0] <= centre[0] <= d.box[2] and d.box[1] <= centre[1] <= d.box[3]
+        }
         assert actions == {project.KEEP}, f"frame {index}: {actions}"

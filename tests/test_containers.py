@@ -3,6 +3,7 @@
 Each source is generated here with PyAV (tiny, a few frames) and both files are read back with plain PyAV, so a
 bug in LimeLight's reader cannot hide the same bug in its writer. A drawn region is blurred on every frame, so
 both the in-place (8-bit 4:2:0) and the RGB (anything else) render paths write the frames."""
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tests.sources import CASES, make, project_for
 def payload(packet: bytes) -> bytes:
     """AAC without its ADTS header: MPEG-TS carries one on every packet, MP4 keeps it once in the stream."""
     if packet[:1] == b"\xff" and packet[1] & 0xF6 == 0xF0:
-        return packet[7 if packet[1] & 1 else 9:]
+        return packet[7 if packet[1] & 1 else 9 :]
     return packet
 
 
@@ -36,8 +37,9 @@ def facts(path: Path) -> Facts:
     with av.open(str(path)) as container:
         frames = list(container.decode(video=0))
     first = frames[0]
-    matrix = bytes(first.side_data["DISPLAYMATRIX"]) if "DISPLAYMATRIX" in [d.type.name for d in
-                                                                            first.side_data] else None
+    matrix = (
+        bytes(first.side_data["DISPLAYMATRIX"]) if "DISPLAYMATRIX" in [d.type.name for d in first.side_data] else None
+    )
     with av.open(str(path)) as container:
         timecode = next((s.metadata["timecode"] for s in container.streams if "timecode" in s.metadata), None)
     audio, subtitles = _packets(path, "audio"), _packets(path, "subtitles")
@@ -88,7 +90,8 @@ def test_export_matches_source(name, folder):
     assert (before.matrix is not None) == bool(case.rotation or case.hflip)
     assert len(after.audio) == len(before.audio) == len(case.audio)
     for number, ((codec, tags, packets), (out_codec, out_tags, out_packets)) in enumerate(
-            zip(before.audio, after.audio)):
+        zip(before.audio, after.audio)
+    ):
         assert out_tags == tags
         if number in case.recoded:
             assert out_codec == "aac"

@@ -1,4 +1,5 @@
 """Every detector on the real stills; the default one against its reference implementation's numbers."""
+
 import numpy as np
 import pytest
 

@@ -1,5 +1,6 @@
 """The engine side of reviewing people: per-person figures, merges that keep intent, review moments, the audit
 report written beside every export, and analysis resumed from a checkpoint. On the real clip."""
+
 import base64
 import json
 import re
@@ -107,6 +108,7 @@ def test_analysis_stopped_midway_resumes_from_its_checkpoint(tmp_path, monkeypat
         detect = detector.detect
         detector.detect = lambda *a, **k: (calls.append(1), detect(*a, **k))[1]
         return detector
+
     monkeypatch.setattr(analysis.detect, "create", counting)
     saved = tmp_path / ("clip" + checkpoint.SUFFIX)
     stop_at = 120
@@ -117,13 +119,14 @@ def test_analysis_stopped_midway_resumes_from_its_checkpoint(tmp_path, monkeypat
         reports.append((stage, done, total, len(calls)))
         if stage == "Detecting faces" and done > stop_at:
             raise Cancelled()
+
     with pytest.raises(Cancelled):
         analyze(CLIP, job=Job(on_progress=stop), checkpoint=saved, recognise=False)
     assert reports[0] == ("Detecting faces", 0, 275, 0), "a percentage from the start, before the model loads"
     kept = checkpoint.read(saved, checkpoint._header(CLIP, project.DetectorSettings()))
     assert len(kept) >= stop_at
     with saved.open("a") as f:
-        f.write('[99999, [[1, 2')  # a crash mid-line: ignored
+        f.write("[99999, [[1, 2")  # a crash mid-line: ignored
     calls.clear()
     resumed = analyze(CLIP, checkpoint=saved, recognise=False)
     resumed_calls = len(calls)

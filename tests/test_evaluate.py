@@ -1,4 +1,5 @@
 """The accuracy evaluation on the hand-annotated fixture, and its arithmetic on cases worked out by hand."""
+
 import numpy as np
 
 from engine import evaluate

@@ -1,5 +1,6 @@
 """An export that fails, is stopped or races another leaves nothing where the user expects a video: no output,
 no temp file (or one the next run removes), one `limelight: ...` line and the documented exit code."""
+
 import re
 import shutil
 import signal
@@ -38,8 +39,13 @@ def small(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def _start_export(project_path: Path, output: Path, *options: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "export", str(project_path), "-o", str(output),
-                             *options], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "export", str(project_path), "-o", str(output), *options],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _temp_files(folder: Path) -> list[Path]:
@@ -99,10 +105,12 @@ def _in_tiny_tmpfs(kib: int, folder: Path, command: list[str]) -> subprocess.Com
     user namespaces are allowed), then lists what is left there. None where such mounts are not allowed."""
     if not shutil.which("unshare") or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
         return None
-    script = (f'mount -t tmpfs -o size={kib}k tmpfs "{folder}" || exit 99\n'
-              f'"$@"; echo "exit $?" >&2; ls -A "{folder}" >&2')
-    done = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", *command], capture_output=True, text=True,
-                          cwd=ROOT, timeout=600)
+    script = (
+        f'mount -t tmpfs -o size={kib}k tmpfs "{folder}" || exit 99\n"$@"; echo "exit $?" >&2; ls -A "{folder}" >&2'
+    )
+    done = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script, "sh", *command], capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
     return None if done.returncode == 99 else done
 
 
@@ -113,8 +121,9 @@ def test_a_full_disk_fails_cleanly(kib, project_name, clip_project, small, tmp_p
     project_path = clip_project if project_name == "clip" else small[1]
     folder = tmp_path / "full"
     folder.mkdir()
-    done = _in_tiny_tmpfs(kib, folder, [sys.executable, "main.py", "export", str(project_path), "-o",
-                                        str(folder / "out.mp4")])
+    done = _in_tiny_tmpfs(
+        kib, folder, [sys.executable, "main.py", "export", str(project_path), "-o", str(folder / "out.mp4")]
+    )
     if done is None:
         pytest.skip("no tmpfs mounts here (user namespaces not allowed); see the monkeypatched test below")
     message, exit_line, *left = done.stderr.strip().splitlines()
@@ -125,6 +134,7 @@ def test_a_full_disk_fails_cleanly(kib, project_name, clip_project, small, tmp_p
 
 def test_a_failing_close_removes_the_temp_file(small, tmp_path, monkeypatch):
     """Where no tmpfs can be mounted: the container's close (MP4's index) fails as on a full disk."""
+
     class Failing:
         def __init__(self, real):
             self._real = real
@@ -137,8 +147,13 @@ def test_a_failing_close_removes_the_temp_file(small, tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
 
     real_open = video.av.open
-    monkeypatch.setattr(video.av, "open", lambda path, mode="r", **kw: Failing(real_open(path, mode, **kw))
-                        if mode == "w" else real_open(path, mode, **kw))
+    monkeypatch.setattr(
+        video.av,
+        "open",
+        lambda path, mode="r", **kw: (
+            Failing(real_open(path, mode, **kw)) if mode == "w" else real_open(path, mode, **kw)
+        ),
+    )
     with pytest.raises(OutputError, match="No space left on device"):
         export(project.load(small[1]), tmp_path / "out.mp4")
     assert list(tmp_path.iterdir()) == []
@@ -147,8 +162,10 @@ def test_a_failing_close_removes_the_temp_file(small, tmp_path, monkeypatch):
 def test_a_truncated_source_is_exported_with_a_warning(tmp_path):
     source = tmp_path / "whole.mp4"
     make(CASES["mp4-h264-bframes-tb1000-aac"], source)
-    with av.open(str(source)) as whole, av.open(str(tmp_path / "front.mp4"), "w", format="mp4",
-                                                options={"movflags": "faststart"}) as out:
+    with (
+        av.open(str(source)) as whole,
+        av.open(str(tmp_path / "front.mp4"), "w", format="mp4", options={"movflags": "faststart"}) as out,
+    ):
         streams = {s.index: out.add_stream_from_template(s) for s in whole.streams}
         for packet in whole.demux():
             if packet.dts is not None:
@@ -156,7 +173,7 @@ def test_a_truncated_source_is_exported_with_a_warning(tmp_path):
                 out.mux(packet)
     data = (tmp_path / "front.mp4").read_bytes()
     truncated = tmp_path / "truncated.mp4"
-    truncated.write_bytes(data[:int(len(data) * 0.6)])
+    truncated.write_bytes(data[: int(len(data) * 0.6)])
     result = export(project_for(truncated), tmp_path / "out.mp4")
     with av.open(str(truncated)) as container:
         readable = sum(1 for _ in container.decode(video=0))
@@ -171,9 +188,9 @@ def test_a_decode_error_names_its_time(tmp_path):
     source = tmp_path / "broken.avi"
     make(CASES["avi-mjpeg-pcm"], source)
     data = bytearray(source.read_bytes())
-    chunk = [i for i in range(len(data)) if data[i:i + 4] == b"00dc"][6]
-    size = int.from_bytes(data[chunk + 4:chunk + 8], "little")
-    data[chunk + 8:chunk + 8 + size] = bytes(size)
+    chunk = [i for i in range(len(data)) if data[i : i + 4] == b"00dc"][6]
+    size = int.from_bytes(data[chunk + 4 : chunk + 8], "little")
+    data[chunk + 8 : chunk + 8 + size] = bytes(size)
     source.write_bytes(bytes(data))
     with pytest.raises(InputError) as failed:
         for _ in video.read_frames(source):

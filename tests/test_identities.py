@@ -1,4 +1,5 @@
 """Recognition on real faces: the same person matches across photos and video, different people do not."""
+
 import cv2
 import numpy as np
 import pytest
@@ -37,8 +38,13 @@ def test_tiny_faces_are_not_recognised():
 
 
 def _track(track_id, start, end, vector):
-    return Track(id=track_id, start=start, boxes=[(0, 0, 1, 1)] * (end - start + 1),
-                 scores=[1.0] * (end - start + 1), embedding=vector)
+    return Track(
+        id=track_id,
+        start=start,
+        boxes=[(0, 0, 1, 1)] * (end - start + 1),
+        scores=[1.0] * (end - start + 1),
+        embedding=vector,
+    )
 
 
 def test_clustering_joins_reappearances_but_never_simultaneous_faces():
@@ -46,8 +52,13 @@ def test_clustering_joins_reappearances_but_never_simultaneous_faces():
     b[0] = 0.3
     far = np.zeros(128)
     far[1] = 2.0
-    tracks = [_track(1, 0, 10, a.tolist()), _track(2, 20, 30, b.tolist()), _track(3, 25, 40, a.tolist()),
-              _track(4, 50, 60, far.tolist()), _track(5, 0, 60, None)]
+    tracks = [
+        _track(1, 0, 10, a.tolist()),
+        _track(2, 20, 30, b.tolist()),
+        _track(3, 25, 40, a.tolist()),
+        _track(4, 50, 60, far.tolist()),
+        _track(5, 0, 60, None),
+    ]
     people = identities.cluster(tracks)
     groups = sorted(sorted(p.tracks) for p in people)
     assert [1, 2] in groups or [1, 3] in groups
@@ -88,14 +99,16 @@ def lfw():
     def vector(name: str, number: int, size: float | None = None) -> np.ndarray:
         if (name, number, size) not in cache:
             rgb = read_image(LFW / name / f"{name}_{number:04d}.jpg")
-            face = min(detector.detect(rgb),
-                       key=lambda d: abs(d.box[0] + d.box[2] - 250) + abs(d.box[1] + d.box[3] - 250))
+            face = min(
+                detector.detect(rgb), key=lambda d: abs(d.box[0] + d.box[2] - 250) + abs(d.box[1] + d.box[3] - 250)
+            )
             box = np.array(face.box)
             if size:
                 factor = size / max(box[2] - box[0], box[3] - box[1])
                 rgb, box = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), box * factor
             cache[name, number, size] = identities.embed(rgb, box)
         return cache[name, number, size]
+
     return vector
 
 
@@ -128,8 +141,10 @@ def test_two_faces_on_screen_together_are_never_both_the_known_person(lfw):
     """Cannot-link: two photos of Koizumi side by side are two people to the video; both near the photo means
     the descriptor cannot tell which one, so at most one is kept and the other is asked about."""
     known = [identities.KnownFace("Koizumi", [lfw("Junichiro_Koizumi", 6)])]
-    tracks = [_track(1, 0, 30, lfw("Junichiro_Koizumi", 3).tolist()),
-              _track(2, 10, 40, lfw("Junichiro_Koizumi", 4).tolist())]
+    tracks = [
+        _track(1, 0, 30, lfw("Junichiro_Koizumi", 3).tolist()),
+        _track(2, 10, 40, lfw("Junichiro_Koizumi", 4).tolist()),
+    ]
     people = _people(tracks)
     assert len(people) == 2
     kept = identities.apply_known_faces(people, known, tracks)
@@ -153,8 +168,14 @@ def test_two_known_people_too_alike_to_tell_give_a_suggestion(lfw):
 def test_one_person_over_shots_is_one_identity_and_relatives_stay_apart(lfw):
     """Three photos of Jeb Bush in three shots (two of them 0.53 apart) are one person; his father and
     brother, never on screen with him, are still other people."""
-    shots = [("Jeb_Bush", 4), ("George_W_Bush", 1), ("Jeb_Bush", 6), ("George_HW_Bush", 2), ("Jeb_Bush", 1),
-             ("Laura_Bush", 1)]
+    shots = [
+        ("Jeb_Bush", 4),
+        ("George_W_Bush", 1),
+        ("Jeb_Bush", 6),
+        ("George_HW_Bush", 2),
+        ("Jeb_Bush", 1),
+        ("Laura_Bush", 1),
+    ]
     tracks = [_track(i, 20 * i, 20 * i + 10, lfw(*shot).tolist()) for i, shot in enumerate(shots, start=1)]
     groups = sorted(sorted(p.tracks) for p in _people(tracks))
     assert groups == [[1, 3, 5], [2], [4], [6]]

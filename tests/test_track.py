@@ -1,4 +1,5 @@
 """Tracking on synthetic detections, where the right answer is known exactly."""
+
 from engine.detect.base import Detection
 from engine.track import TrackerSettings, link
 

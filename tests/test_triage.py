@@ -1,5 +1,6 @@
 """Which frames get a detection and how fine, on the real clip's shots; and that coarse detections land where
 the faces are in the full frame."""
+
 import numpy as np
 import pytest
 
@@ -48,6 +49,7 @@ def spy_on_detector(monkeypatch) -> list[int]:
         plain = model.detect
         model.detect = lambda image, scale=1.0: seen.append(image.shape[1]) or plain(image, scale)
         return model
+
     monkeypatch.setattr(detect, "create", recording)
     return seen
 

@@ -1,4 +1,5 @@
 """Frame-exact video I/O on the awkward inputs editors bring: odd sizes, variable frame rate, rotated phone video."""
+
 import numpy as np
 
 from engine import video

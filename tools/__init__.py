@@ -1,0 +1,1 @@
+"""Developer tools that measure LimeLight (benchmarks, evaluations); the application never imports them."""

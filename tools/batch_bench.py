@@ -2,6 +2,7 @@
 
 The runs alternate 1, 2, 2, 1 so that a load that drifts during the bench (a shared machine) weighs on both
 sides alike. Inputs are copies of an excerpt of the sample clip, written to a temporary folder."""
+
 import argparse
 import os
 import resource
@@ -23,8 +24,11 @@ def timed_batch(inputs: Path, out: Path, workers: int) -> tuple[float, float]:
     """Wall time and CPU time (user + system, of the command and its workers) of one whole batch command."""
     shutil.rmtree(out, ignore_errors=True)
     before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "main.py"), "batch", str(inputs), "-o", str(out), "--workers",
-                    str(workers)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "batch", str(inputs), "-o", str(out), "--workers", str(workers)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.perf_counter() - started, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
@@ -46,10 +50,12 @@ def main() -> int:
         for workers in (1, 2, 2, 1):
             runs[workers].append(timed_batch(inputs, work / "out", workers))
         (one, one_cpu), (two, two_cpu) = ([sum(v) / 2 for v in zip(*runs[w])] for w in (1, 2))
-        print(f"batch of {args.files} files x {args.frames} frames, whole commands (load average "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores): 1 worker {frames / one:.1f} frames/s, "
-              f"2 workers {frames / two:.1f} frames/s; 2 workers / 1 worker = {one / two:.2f}x; CPU time per "
-              f"frame 2 workers / 1 worker = {two_cpu / one_cpu:.2f}x")
+        print(
+            f"batch of {args.files} files x {args.frames} frames, whole commands (load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores): 1 worker {frames / one:.1f} frames/s, "
+            f"2 workers {frames / two:.1f} frames/s; 2 workers / 1 worker = {one / two:.2f}x; CPU time per "
+            f"frame 2 workers / 1 worker = {two_cpu / one_cpu:.2f}x"
+        )
     return 0
 
 

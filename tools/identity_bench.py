@@ -10,6 +10,7 @@ clustering, matching.
 
 The 76 people are split in two halves by a hash of their name: 'tuning' is what the thresholds were chosen on,
 'held-out' is the check on people never looked at while tuning. Both are printed."""
+
 import argparse
 import hashlib
 import itertools
@@ -34,11 +35,33 @@ DATA = ROOT.parent / "shared" / "data"
 LFW = DATA / "lfw-people"
 HAMILTON = DATA / "hamilton"
 FAMILY = ("George_W_Bush", "George_HW_Bush", "Jeb_Bush", "Laura_Bush", "Noelle_Bush", "George_P_Bush")
-EAST_ASIAN = ("Ai_Sugiyama", "Chen_Shui-bian", "Choi_Sung-hong", "Edward_Lu", "Fujio_Cho", "Gloria_Macapagal_Arroyo",
-              "Hu_Jintao", "Jackie_Chan", "Jiang_Zemin", "Junichiro_Koizumi", "Kim_Dae-jung", "Kim_Ryong-sung",
-              "Li_Zhaoxing", "Lucy_Liu", "Mahathir_Mohamad", "Megawati_Sukarnoputri", "Michael_Chang",
-              "Michelle_Kwan", "Roh_Moo-hyun", "Tang_Jiaxuan", "Thaksin_Shinawatra", "Wen_Jiabao", "Yao_Ming",
-              "Yoko_Ono", "Zhu_Rongji")
+EAST_ASIAN = (
+    "Ai_Sugiyama",
+    "Chen_Shui-bian",
+    "Choi_Sung-hong",
+    "Edward_Lu",
+    "Fujio_Cho",
+    "Gloria_Macapagal_Arroyo",
+    "Hu_Jintao",
+    "Jackie_Chan",
+    "Jiang_Zemin",
+    "Junichiro_Koizumi",
+    "Kim_Dae-jung",
+    "Kim_Ryong-sung",
+    "Li_Zhaoxing",
+    "Lucy_Liu",
+    "Mahathir_Mohamad",
+    "Megawati_Sukarnoputri",
+    "Michael_Chang",
+    "Michelle_Kwan",
+    "Roh_Moo-hyun",
+    "Tang_Jiaxuan",
+    "Thaksin_Shinawatra",
+    "Wen_Jiabao",
+    "Yao_Ming",
+    "Yoko_Ono",
+    "Zhu_Rongji",
+)
 WIDTH, HEIGHT, FPS = 1280, 720, 30
 SHOT_FRAMES = 18
 VISIBLE = 40
@@ -63,6 +86,7 @@ class Face:
 @dataclass
 class Episode:
     """One synthetic video: who is to be kept (by which photo) and who is where in every shot."""
+
     name: str
     kept: str
     known_photo: Path
@@ -73,8 +97,13 @@ def _layout(count: int, rng: random.Random) -> list[tuple[tuple[float, float], f
     """Positions and face sizes that do not overlap: one column per person."""
     sizes = [rng.choice([rng.uniform(40, 70), rng.uniform(70, 200)]) for _ in range(count)]
     column = WIDTH / count
-    return [((column * (i + 0.5) + rng.uniform(-0.15, 0.15) * column, rng.uniform(0.35, 0.65) * HEIGHT),
-             min(size, column * 0.6)) for i, size in enumerate(sizes)]
+    return [
+        (
+            (column * (i + 0.5) + rng.uniform(-0.15, 0.15) * column, rng.uniform(0.35, 0.65) * HEIGHT),
+            min(size, column * 0.6),
+        )
+        for i, size in enumerate(sizes)
+    ]
 
 
 def episodes(group: dict[str, list[Path]], seed: int) -> list[Episode]:
@@ -85,16 +114,28 @@ def episodes(group: dict[str, list[Path]], seed: int) -> list[Episode]:
     family = [n for n in FAMILY if n in group]
     asian = [n for n in EAST_ASIAN if n in group]
     others = [n for n in names if n not in family and n not in asian]
-    casts = [("family", family + rng.sample(others, 1)), ("east-asian", rng.sample(asian, 5)),
-             ("mixed-1", rng.sample(names, 6)), ("mixed-2", rng.sample(names, 6))]
+    casts = [
+        ("family", family + rng.sample(others, 1)),
+        ("east-asian", rng.sample(asian, 5)),
+        ("mixed-1", rng.sample(names, 6)),
+        ("mixed-2", rng.sample(names, 6)),
+    ]
     result = []
     for label, cast in casts:
         choices = [n for n in cast if len(group[n]) >= 3 and (label != "family" or n in family)]
         kept = rng.choice(choices)
         result.append(_episode(label, cast, kept, group, rng, present=True))
     absent = max(family, key=lambda n: len(group[n]))
-    result.append(_episode("family-kept-absent", [n for n in family if n != absent] + rng.sample(asian, 2), absent,
-                           group, rng, present=False))
+    result.append(
+        _episode(
+            "family-kept-absent",
+            [n for n in family if n != absent] + rng.sample(asian, 2),
+            absent,
+            group,
+            rng,
+            present=False,
+        )
+    )
     return result
 
 
@@ -106,10 +147,11 @@ def _episode(label, cast, kept, group, rng, present: bool) -> Episode:
         count = rng.randint(1, min(4, len(cast)))
         crowd = rng.sample([n for n in cast if n != kept], min(count, len(cast) - 1))
         if present and kept not in crowd and (shot % 3 != 2):
-            crowd = [kept] + crowd[:count - 1]
+            crowd = [kept] + crowd[: count - 1]
         rng.shuffle(crowd)
-        episode.shots.append([Face(n, rng.choice(photos[n]), centre, size)
-                              for n, (centre, size) in zip(crowd, _layout(len(crowd), rng))])
+        episode.shots.append(
+            [Face(n, rng.choice(photos[n]), centre, size) for n, (centre, size) in zip(crowd, _layout(len(crowd), rng))]
+        )
     return episode
 
 
@@ -126,8 +168,11 @@ class Photos:
             rgb = read_image(path)
             faces = self.detector.detect(rgb)
             centre = np.array(rgb.shape[1::-1]) / 2
-            box = min(faces, key=lambda d: np.linalg.norm((np.array(d.box[:2]) + d.box[2:]) / 2 - centre)).box \
-                if faces else (70, 60, 180, 190)
+            box = (
+                min(faces, key=lambda d: np.linalg.norm((np.array(d.box[:2]) + d.box[2:]) / 2 - centre)).box
+                if faces
+                else (70, 60, 180, 190)
+            )
             self.cache[path] = rgb, box
         return self.cache[path]
 
@@ -170,8 +215,7 @@ def render(episode: Episode, photos: Photos, path: Path, seed: int) -> tuple[lis
 
 def _paste(canvas, rgb, box, factor, cx, cy):
     """The photo scaled by `factor` with its face centred at (cx, cy), blended in by a soft ellipse."""
-    small = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA if factor < 1 else
-                       cv2.INTER_CUBIC)
+    small = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC)
     fx, fy = (box[0] + box[2]) / 2 * factor, (box[1] + box[3]) / 2 * factor
     x0, y0 = int(round(cx - fx)), int(round(cy - fy))
     h, w = small.shape[:2]
@@ -181,11 +225,13 @@ def _paste(canvas, rgb, box, factor, cx, cy):
     cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(WIDTH, x0 + w), min(HEIGHT, y0 + h)
     if cx1 > cx0 and cy1 > cy0:
         part = canvas[cy0:cy1, cx0:cx1].astype(np.float32)
-        src = small[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0].astype(np.float32)
-        m = mask[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
+        src = small[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0].astype(np.float32)
+        m = mask[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
         canvas[cy0:cy1, cx0:cx1] = (part * (1 - m) + src * m).astype(np.uint8)
-    return tuple(round(float(v), 1) for v in (x0 + box[0] * factor, y0 + box[1] * factor,
-                                              x0 + box[2] * factor, y0 + box[3] * factor))
+    return tuple(
+        round(float(v), 1)
+        for v in (x0 + box[0] * factor, y0 + box[1] * factor, x0 + box[2] * factor, y0 + box[3] * factor)
+    )
 
 
 def _write(path: Path, frames: list[np.ndarray]) -> None:
@@ -210,18 +256,28 @@ class Score:
     right_suggestions: int = 0
 
     def add(self, other: "Score") -> None:
-        for name in ("wrong_keeps", "wrong_keep_tracks", "kept_faces", "visible_faces", "pure_faces", "faces",
-                     "suggestions", "right_suggestions"):
+        for name in (
+            "wrong_keeps",
+            "wrong_keep_tracks",
+            "kept_faces",
+            "visible_faces",
+            "pure_faces",
+            "faces",
+            "suggestions",
+            "right_suggestions",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.identities_per_person += other.identities_per_person
 
     def line(self) -> str:
         shown = self.kept_faces / max(self.visible_faces, 1)
-        return (f"wrong keeps {self.wrong_keeps} faces ({self.wrong_keep_tracks} tracks); "
-                f"kept person visible {shown:.1%} of {self.visible_faces} faces >= {VISIBLE} px; "
-                f"identities per person {np.mean(self.identities_per_person):.2f}; "
-                f"purity {self.pure_faces / max(self.faces, 1):.2%}; "
-                f"suggestions {self.suggestions} ({self.right_suggestions} of the kept person)")
+        return (
+            f"wrong keeps {self.wrong_keeps} faces ({self.wrong_keep_tracks} tracks); "
+            f"kept person visible {shown:.1%} of {self.visible_faces} faces >= {VISIBLE} px; "
+            f"identities per person {np.mean(self.identities_per_person):.2f}; "
+            f"purity {self.pure_faces / max(self.faces, 1):.2%}; "
+            f"suggestions {self.suggestions} ({self.right_suggestions} of the kept person)"
+        )
 
 
 def score(episode: Episode, truth: list[Track], labels: dict[int, str], proj: project.Project) -> Score:
@@ -265,8 +321,9 @@ def run_episode(episode: Episode, photos: Photos, work: Path, seed: int) -> tupl
     started = time.perf_counter()
     people = analyze.identify(path, truth, known)
     elapsed = time.perf_counter() - started
-    proj = project.Project(source=project.Source(str(path), "", WIDTH, HEIGHT, 0, FPS, 0), tracks=truth,
-                           identities=people)
+    proj = project.Project(
+        source=project.Source(str(path), "", WIDTH, HEIGHT, 0, FPS, 0), tracks=truth, identities=people
+    )
     return score(episode, truth, labels, proj), elapsed
 
 
@@ -295,9 +352,11 @@ def verification(group: dict[str, list[Path]], photos: Photos, rng: random.Rando
                 kinds["east-asian"].append(d)
             elif rng.random() < 0.1:
                 kinds["others"].append(d)
-        cells = "; ".join(f"{kind} ({len(ds)}) " + " ".join(f"<{t:.2f}:{np.mean(np.array(ds) < t):.1%}"
-                                                            for t in (0.4, 0.5, 0.6))
-                          for kind, ds in kinds.items() if ds)
+        cells = "; ".join(
+            f"{kind} ({len(ds)}) " + " ".join(f"<{t:.2f}:{np.mean(np.array(ds) < t):.1%}" for t in (0.4, 0.5, 0.6))
+            for kind, ds in kinds.items()
+            if ds
+        )
         lines.append(f"  pairs at {size} px: {cells}")
     return "\n".join(lines)
 
@@ -331,17 +390,20 @@ def hamilton() -> str:
             if min(distances, key=distances.get) != "lin-manuel-miranda" or distances["lin-manuel-miranda"] > 0.6:
                 continue
             cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-            covering = {d.action for d in plan.get(frame.index, []) if d.box[0] <= cx <= d.box[2]
-                        and d.box[1] <= cy <= d.box[3]}
+            covering = {
+                d.action for d in plan.get(frame.index, []) if d.box[0] <= cx <= d.box[2] and d.box[1] <= cy <= d.box[3]
+            }
             total += 1
             shown += covering == {project.KEEP}
     kept = [i for i in proj.identities if i.decision == project.KEEP]
     suggested = [i for i in proj.identities if i.match is not None and i.match.status == identities.SUGGESTED]
     named = [i.id for i in proj.identities if i.match is not None]
-    return (f"hamilton: analyze {elapsed:.1f} s; {len(proj.tracks)} tracks, {len(proj.identities)} people "
-            f"({sum(any(_max_size(proj.track(t)) >= VISIBLE for t in i.tracks) for i in proj.identities)} with a "
-            f"face >= {VISIBLE} px); kept {len(kept)} identities, suggested {len(suggested)}, matched ids {named}; "
-            f"performer visible in {shown} of {total} reference faces >= {VISIBLE} px")
+    return (
+        f"hamilton: analyze {elapsed:.1f} s; {len(proj.tracks)} tracks, {len(proj.identities)} people "
+        f"({sum(any(_max_size(proj.track(t)) >= VISIBLE for t in i.tracks) for i in proj.identities)} with a "
+        f"face >= {VISIBLE} px); kept {len(kept)} identities, suggested {len(suggested)}, matched ids {named}; "
+        f"performer visible in {shown} of {total} reference faces >= {VISIBLE} px"
+    )
 
 
 def _max_size(track: Track) -> float:

@@ -1,4 +1,5 @@
 """Face detectors behind one interface (`detect(rgb) -> list[Detection]`), chosen by name."""
+
 from engine.detect.base import Detection
 from engine.errors import UserError
 
@@ -10,8 +11,9 @@ def _registry():
     from engine.detect.centerface import CenterFaceDetector
     from engine.detect.mtcnn import MtcnnDetector
 
-    return {cls.name: cls for cls in (CenterFaceDetector, MtcnnDetector, DlibHogDetector, DlibCnnDetector,
-                                      HaarDetector)}
+    return {
+        cls.name: cls for cls in (CenterFaceDetector, MtcnnDetector, DlibHogDetector, DlibCnnDetector, HaarDetector)
+    }
 
 
 NAMES = ("centerface", "mtcnn", "dlib-hog", "dlib-cnn", "haar")

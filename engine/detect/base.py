@@ -1,4 +1,5 @@
 """What every detector returns, whatever model is behind it."""
+
 from dataclasses import dataclass
 
 import cv2
@@ -8,6 +9,7 @@ import numpy as np
 @dataclass(frozen=True)
 class Detection:
     """One face in one frame, in display-oriented pixel coordinates (x0, y0, x1, y1)."""
+
     box: tuple[float, float, float, float]
     score: float
     landmarks: tuple[tuple[float, float], ...] | None = None
@@ -21,10 +23,16 @@ class Detection:
         x0, y0, x1, y1 = self.box
         return Detection((x0 * factor, y0 * factor, x1 * factor, y1 * factor), self.score, points)
 
+    def shifted(self, dx: float, dy: float) -> "Detection":
+        points = None if self.landmarks is None else tuple((x + dx, y + dy) for x, y in self.landmarks)
+        x0, y0, x1, y1 = self.box
+        return Detection((x0 + dx, y0 + dy, x1 + dx, y1 + dy), self.score, points)
+
 
 class Detector:
     """Common frame handling: a detector looks at frames no larger than `max_side`, and the caller may hand
     it a frame already scaled down (cheaper to scale while decoding) as long as it says by how much."""
+
     name = ""
     default_threshold = 0.0
     max_side: int | None = None
@@ -57,8 +65,12 @@ def fit_scale(side: int | None, height: int, width: int) -> float:
 
 def clip_box(box, width: int, height: int) -> tuple[float, float, float, float]:
     x0, y0, x1, y1 = box
-    return (float(np.clip(x0, 0, width)), float(np.clip(y0, 0, height)),
-            float(np.clip(x1, 0, width)), float(np.clip(y1, 0, height)))
+    return (
+        float(np.clip(x0, 0, width)),
+        float(np.clip(y0, 0, height)),
+        float(np.clip(x1, 0, width)),
+        float(np.clip(y1, 0, height)),
+    )
 
 
 def as_rgb(image: np.ndarray) -> np.ndarray:

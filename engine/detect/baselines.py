@@ -1,4 +1,5 @@
 """The detectors of the original LimeLight comparison, kept to measure the default against (engine.evaluate)."""
+
 import cv2
 import numpy as np
 
@@ -17,8 +18,9 @@ def _dlib_models():
         import dlib
         import face_recognition_models
     except ImportError as exc:
-        raise MissingModelError("The dlib detectors", "dlib-bin" if "dlib" in str(exc) else
-                                "face-recognition-models") from None
+        raise MissingModelError(
+            "The dlib detectors", "dlib-bin" if "dlib" in str(exc) else "face-recognition-models"
+        ) from None
     return dlib, face_recognition_models
 
 
@@ -26,8 +28,7 @@ class DlibHogDetector(Detector):
     name = "dlib-hog"
     default_threshold = 0.0
 
-    def __init__(self, threshold: float | None = None, max_side: int | None = None, upsample: int | None = None,
-                 **_):
+    def __init__(self, threshold: float | None = None, max_side: int | None = None, upsample: int | None = None, **_):
         super().__init__(threshold, max_side)
         dlib, _models = _dlib_models()
         self.upsample = upsample
@@ -36,16 +37,17 @@ class DlibHogDetector(Detector):
     def _detect(self, image: np.ndarray) -> list[Detection]:
         rects, scores, _ = self._detector.run(image, _upsampling(image, self.upsample), self.threshold)
         height, width = image.shape[:2]
-        return [Detection(clip_box((r.left(), r.top(), r.right(), r.bottom()), width, height), float(s))
-                for r, s in zip(rects, scores)]
+        return [
+            Detection(clip_box((r.left(), r.top(), r.right(), r.bottom()), width, height), float(s))
+            for r, s in zip(rects, scores)
+        ]
 
 
 class DlibCnnDetector(Detector):
     name = "dlib-cnn"
     default_threshold = 0.0
 
-    def __init__(self, threshold: float | None = None, max_side: int | None = None, upsample: int | None = None,
-                 **_):
+    def __init__(self, threshold: float | None = None, max_side: int | None = None, upsample: int | None = None, **_):
         super().__init__(threshold, max_side)
         dlib, models = _dlib_models()
         self.upsample = upsample
@@ -54,8 +56,14 @@ class DlibCnnDetector(Detector):
     def _detect(self, image: np.ndarray) -> list[Detection]:
         height, width = image.shape[:2]
         found = self._detector(image, _upsampling(image, self.upsample))
-        return [Detection(clip_box((d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()), width, height),
-                          float(d.confidence)) for d in found if d.confidence >= self.threshold]
+        return [
+            Detection(
+                clip_box((d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()), width, height),
+                float(d.confidence),
+            )
+            for d in found
+            if d.confidence >= self.threshold
+        ]
 
 
 class HaarDetector(Detector):
@@ -64,15 +72,20 @@ class HaarDetector(Detector):
 
     def __init__(self, threshold: float | None = None, max_side: int | None = None, **_):
         super().__init__(threshold, max_side)
-        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
         self._cascade = cv2.CascadeClassifier(path)
         if self._cascade.empty():
-            raise MissingModelError("The Haar cascade (haarcascade_frontalface_default.xml)",
-                                    "opencv-python-headless<5")
+            raise MissingModelError(
+                "The Haar cascade (haarcascade_frontalface_default.xml)", "opencv-python-headless<5"
+            )
 
     def _detect(self, image: np.ndarray) -> list[Detection]:
         grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        boxes, _, weights = self._cascade.detectMultiScale3(grey, scaleFactor=1.1, minNeighbors=5,
-                                                            minSize=(20, 20), outputRejectLevels=True)
-        return [Detection((float(x), float(y), float(x + w), float(y + h)), float(s))
-                for (x, y, w, h), s in zip(boxes, np.ravel(weights)) if s >= self.threshold]
+        boxes, _, weights = self._cascade.detectMultiScale3(
+            grey, scaleFactor=1.1, minNeighbors=5, minSize=(20, 20), outputRejectLevels=True
+        )
+        return [
+            Detection((float(x), float(y), float(x + w), float(y + h)), float(s))
+            for (x, y, w, h), s in zip(boxes, np.ravel(weights))
+            if s >= self.threshold
+        ]

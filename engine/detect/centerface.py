@@ -2,39 +2,65 @@
 
 It runs on the LiteRT interpreter, which starts in milliseconds; TensorFlow is only loaded the first time, to
 convert the model."""
+
 import logging
 import os
+from dataclasses import replace
+from typing import Any, Callable
 
 import cv2
 import numpy as np
 
-from engine.detect.base import Detection, Detector, clip_box
+from engine.detect.base import Detection, Detector, as_rgb, clip_box
 from models import centerface
 from models.tensorflow import quiet_stderr
+
+RUNNERS = 8
+CELL = 128  # pixels of the detector's input; zoomed areas are whole cells, so few input sizes recur
+SMALL = 24  # a face this small (a weak one too) at the detector's input says smaller ones may be near it
+# Magnified pixels are interpolated, and the network takes more textures in them for faces: a face found only
+# on a closer look must score a quarter higher to be blurred (tuned on 70 images of WIDER's tuning half; on 50
+# held-out images false boxes rose from 3.4 to 4.5 per image, deface's rule 3.2, while hidden hard-set faces under
+# 16 px rose from 0.70 to 0.90); weaker ones stay below the threshold, for the tracker to continue faces it follows.
+ZOOM_TRUST = 0.8
 
 
 class CenterFaceDetector(Detector):
     name = "centerface"
     default_threshold = 0.2
 
-    def __init__(self, threshold: float | None = None, max_side: int | None = 1280, backend: str = "tflite",
-                 threads: int | None = None):
+    def __init__(
+        self,
+        threshold: float | None = None,
+        max_side: int | None = 1280,
+        backend: str = "tflite",
+        threads: int | None = None,
+        zoom: float | None = None,
+    ):
         super().__init__(threshold, max_side)
+        self.zoom = zoom
         self.weak_threshold = self.threshold / 4
         self.backend = backend
         self.threads = threads or os.cpu_count() or 1
-        self._runners = {}
+        self._runners: dict[tuple[int, int], Callable[[np.ndarray], Any]] = {}
 
     def _runner(self, height: int, width: int):
-        """A callable from a (1, h, w, 3) float batch to the four output maps, built once per input size."""
+        """A callable from a (1, h, w, 3) float batch to the four output maps, built once per input size. Video
+        needs a few sizes (coarse, fine, tiles); a folder of stills has a new one per image, and each interpreter
+        holds its tensors (20 MB at 1 megapixel), so only the most recently used few are kept."""
         key = (height, width)
-        if key not in self._runners:
+        if key in self._runners:
+            self._runners[key] = self._runners.pop(key)
+        else:
+            while len(self._runners) >= RUNNERS:
+                self._runners.pop(next(iter(self._runners)))
             if self.backend == "tflite":
                 try:
                     self._runners[key] = self._tflite(height, width)
                 except (ImportError, RuntimeError, ValueError) as exc:
-                    logging.getLogger(__name__).warning("TFLite unavailable (%s); running CenterFace in Keras, "
-                                                        "about half as fast", exc)
+                    logging.getLogger(__name__).warning(
+                        "TFLite unavailable (%s); running CenterFace in Keras, about half as fast", exc
+                    )
                     self.backend = "keras"
             if key not in self._runners:
                 self._runners[key] = self._keras(height, width)
@@ -61,7 +87,28 @@ class CenterFaceDetector(Detector):
             interpreter.set_tensor(source, batch)
             interpreter.invoke()
             return [interpreter.get_tensor(i) for i in indices]
+
         return run
+
+    def detect(self, image: np.ndarray, scale: float = 1.0) -> list[Detection]:
+        """With `zoom`, a second look, magnified, at the areas where the first found small faces: CenterFace
+        misses most faces under about 12 pixels, and small faces come in crowds and far fields, next to
+        others it did find."""
+        found = super().detect(image, scale)
+        if not self.zoom or not found:
+            return found
+        image = as_rgb(image)
+        seen = self.input_scale(*image.shape[:2])
+        factor = self.zoom * seen
+        closer = []
+        for x0, y0, x1, y1 in small_face_areas([d.scaled(scale * seen) for d in found], image.shape[:2], seen):
+            crop = cv2.resize(image[y0:y1, x0:x1], None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
+            closer += [
+                replace(d.scaled(1 / factor).shifted(x0, y0).scaled(1 / scale), score=d.score * ZOOM_TRUST)
+                for d in self._detect(crop)
+                if d.size < 2 * SMALL * self.zoom
+            ]
+        return merge(found + closer)
 
     def _detect(self, image: np.ndarray) -> list[Detection]:
         """Faces down to `weak_threshold`, a quarter of the threshold: the tracker uses the weak ones only to
@@ -91,3 +138,27 @@ class CenterFaceDetector(Detector):
             box = clip_box((x0[i], y0[i], x0[i] + w[i], y0[i] + h[i]), width, height)
             found.append(Detection(box, float(scores[i]), tuple((float(x), float(y)) for x, y in points)))
         return found
+
+
+def small_face_areas(found: list[Detection], shape: tuple[int, int], seen: float) -> list[tuple[int, int, int, int]]:
+    """Areas of an image worth a closer look: the grid cells around faces under SMALL pixels (`found` in the
+    detector's input pixels, `seen` = input pixels per image pixel), merged where they touch; image pixels."""
+    cell = CELL / seen
+    height, width = shape
+    grid = np.zeros((int(np.ceil(height / cell)), int(np.ceil(width / cell))), np.uint8)
+    for d in found:
+        if d.size < SMALL:
+            x, y = (d.box[0] + d.box[2]) / 2 / CELL, (d.box[1] + d.box[3]) / 2 / CELL
+            grid[min(int(y), grid.shape[0] - 1), min(int(x), grid.shape[1] - 1)] = 1
+    count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(grid, np.ones((3, 3), np.uint8)))
+    return [
+        (int(x * cell), int(y * cell), min(width, int((x + w) * cell)), min(height, int((y + h) * cell)))
+        for x, y, w, h, _ in stats[1:count]
+    ]
+
+
+def merge(found: list[Detection], overlap: float = 0.3) -> list[Detection]:
+    """One detection per face when two looks found it: the more confident one."""
+    boxes = [[d.box[0], d.box[1], d.box[2] - d.box[0], d.box[3] - d.box[1]] for d in found]
+    keep = cv2.dnn.NMSBoxes(boxes, [d.score for d in found], 0.0, overlap)
+    return [found[i] for i in sorted(np.asarray(keep, dtype=int).reshape(-1))]

@@ -3,6 +3,7 @@ numpy, so the detector needs no TensorFlow at run time.
 
 The pipeline follows mtcnn 1.0.0 step for step (pyramid, proposal decoding, its non-maximum suppression, crops,
 box regression), because the networks were trained for exactly those inputs; tests compare it with the package."""
+
 import os
 
 import cv2
@@ -53,8 +54,9 @@ def suppress(boxes: np.ndarray, threshold: float, method: str = "union") -> np.n
     than `threshold`, even one that was itself suppressed; 'min' divides by the smaller area instead of the union."""
     x0, y0, x1, y1 = boxes[:, 0:4].T
     area = (x1 - x0) * (y1 - y0)
-    inter = (np.maximum(0, np.minimum(x1[:, None], x1) - np.maximum(x0[:, None], x0)) *
-             np.maximum(0, np.minimum(y1[:, None], y1) - np.maximum(y0[:, None], y0)))
+    inter = np.maximum(0, np.minimum(x1[:, None], x1) - np.maximum(x0[:, None], x0)) * np.maximum(
+        0, np.minimum(y1[:, None], y1) - np.maximum(y0[:, None], y0)
+    )
     base = np.minimum(area[:, None], area) if method == "min" else area[:, None] + area - inter
     with np.errstate(divide="ignore", invalid="ignore"):
         overlap = np.triu(inter / base > threshold, k=1)
@@ -104,8 +106,7 @@ class MtcnnDetector(Detector):
     name = "mtcnn"
     default_threshold = 0.7
 
-    def __init__(self, threshold: float | None = None, max_side: int | None = None, threads: int | None = None,
-                 **_):
+    def __init__(self, threshold: float | None = None, max_side: int | None = None, threads: int | None = None, **_):
         super().__init__(threshold, max_side)
         self._threads = threads or os.cpu_count() or 1
         self._pnets: dict[tuple, _Network] = {}  # one per pyramid level: video frames repeat the same sizes
@@ -152,5 +153,11 @@ class MtcnnDetector(Detector):
         points = np.concatenate([w * out[10][:, :5] + boxes[:, 0:1] - 1, h * out[10][:, 5:] + boxes[:, 1:2] - 1], 1)
         boxes = np.column_stack([regress(np.column_stack([boxes[:, :4], out[2][:, 1]]), out[4]), points])
         boxes = suppress(by_score(boxes[boxes[:, 4] > self.threshold]), 0.7, "min")
-        return [Detection(clip_box(row[:4], width, height), float(row[4]),
-                          tuple((float(row[5 + i]), float(row[10 + i])) for i in range(5))) for row in boxes]
+        return [
+            Detection(
+                clip_box(row[:4], width, height),
+                float(row[4]),
+                tuple((float(row[5 + i]), float(row[10 + i])) for i in range(5)),
+            )
+            for row in boxes
+        ]

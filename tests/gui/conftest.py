@@ -1,5 +1,6 @@
 """GUI tests on the real clip. The one full analysis runs once per session, in a real window (that is the test of
 opening and analysing); every other test reopens a copy of the project it saved, which must not recompute."""
+
 import os
 import shutil
 import time
@@ -42,17 +43,20 @@ def visible_boxes(window) -> list[QMessageBox]:
 
 def biggest_face(window, frame: int = CLOSE_UP):
     """The frame and track of the largest face there; at frame 150, the performer's close-up."""
+
     def size(track):
         box = track.box_at(frame)
         return (box[2] - box[0]) * (box[3] - box[1])
+
     return frame, max((t for t in window.document.project.tracks if t.box_at(frame) and not t.manual), key=size)
 
 
 def make_window(folder: Path, size: tuple[int, int] | None = (1440, 900)):
     from gui.main_window import MainWindow
 
-    window = MainWindow(settings=QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat),
-                        store=folder / "store")
+    window = MainWindow(
+        settings=QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat), store=folder / "store"
+    )
     window.beside_action.setChecked(False)
     if size:
         window.resize(*size)
@@ -69,8 +73,11 @@ def save_shot(window, path: Path) -> QImage:
 def image_array(image: QImage) -> np.ndarray:
     image = image.convertToFormat(QImage.Format.Format_RGB888)
     data = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
-    return data.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 3].reshape(
-        image.height(), image.width(), 3).copy()
+    return (
+        data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3]
+        .reshape(image.height(), image.width(), 3)
+        .copy()
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -108,16 +115,17 @@ def gui_analysis(app, footage, tmp_path_factory):
     window = make_window(folder)
     window.session.open_path(footage)
     facts = SimpleNamespace(folder=folder, task_rows_during=[], seeks_during=[], during=None, after=None)
-    wait_for(lambda: len(window.document.found) >= LIVE_FRAMES_FOR_SHOT or not window.session.analysis.running,
-             what="first detections")
+    wait_for(
+        lambda: len(window.document.found) >= LIVE_FRAMES_FOR_SHOT or not window.session.analysis.running,
+        what="first detections",
+    )
     facts.analysing_when_shot = window.session.analysis.running and window.document.project is None
     busiest = max(window.document.found, key=lambda frame: len(window.document.found[frame]))
     window.player.seek(busiest)
     facts.seeks_during.append((busiest, window.player.index))
     pause()
     facts.faces_shown_live = len(window.document.found[busiest])
-    facts.task_rows_during = [row.label.text() for row in window.statusBar().findChildren(TaskRow)
-                              if row.isVisible()]
+    facts.task_rows_during = [row.label.text() for row in window.statusBar().findChildren(TaskRow) if row.isVisible()]
     facts.during = save_shot(window, folder / "during_analysis.png")
     wait_for(lambda: window.document.project is not None, what="analysis")
     wait_for(lambda: not window.session.tasks, what="thumbnails")

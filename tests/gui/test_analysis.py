@@ -1,4 +1,5 @@
 """Opening the clip analyses it in the background while the window stays usable (see conftest.gui_analysis)."""
+
 import numpy as np
 
 from engine import project
@@ -13,7 +14,7 @@ def _pixels_near(image: np.ndarray, colour, tolerance: int = 12) -> int:
 
 def test_results_arrive_while_analysis_runs_and_the_window_scrubs(gui_analysis):
     assert gui_analysis.analysing_when_shot
-    (wanted, shown), = gui_analysis.seeks_during
+    ((wanted, shown),) = gui_analysis.seeks_during
     assert wanted == shown
     assert gui_analysis.faces_shown_live > 0
     assert any(text in ("Analysing", "Detecting faces") for text in gui_analysis.task_rows_during)
@@ -26,8 +27,9 @@ def test_analysis_is_saved_and_shown_as_people_and_lanes(gui_analysis):
     assert gui_analysis.cards == len(saved.identities)
     assert gui_analysis.lanes == len(saved.identities)
     assert all(i.decision == project.BLUR for i in saved.identities), "nobody is kept until the editor says so"
-    assert gui_analysis.project_path.parent == gui_analysis.folder / "store", \
+    assert gui_analysis.project_path.parent == gui_analysis.folder / "store", (
         "projects beside videos was off, so the project went to the per-user store"
+    )
 
 
 def test_screenshots_during_and_after_analysis(gui_analysis):

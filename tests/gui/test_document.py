@@ -1,5 +1,6 @@
 """The document: edits through engine.decisions, undo/redo of every kind of edit, debounced atomic autosave,
 and where project files are kept."""
+
 import json
 import shutil
 import subprocess
@@ -60,8 +61,10 @@ def test_decisions_per_frame_follow_the_edits(document):
     proj = document.project
     track = max(proj.tracks, key=lambda t: len(t.boxes))
     frame = track.start
+
     def action():
         return next(d.action for d in document.decisions_at(frame) if d.track == track.id)
+
     assert action() == BLUR
     document.set_person(track.identity, KEEP)
     assert action() == KEEP
@@ -131,12 +134,21 @@ def test_a_read_only_file_system_sends_projects_to_the_store(tmp_path):
         pytest.skip("no unprivileged mount namespaces here (unshare -rm) to mount a read-only folder")
     card, store = tmp_path / "card", tmp_path / "store"
     card.mkdir()
-    probe = ("import sys; from pathlib import Path; from gui import storage; "
-             "print(storage.place(Path(sys.argv[1]) / 'clip.mp4', 'sha256:0', Path(sys.argv[2])))")
-    script = 'mount -t tmpfs -o ro,mode=777 tmpfs "$1" || exit 1; touch "$1/x" 2>/dev/null && exit 9; ' \
-             'exec "$2" -c "$3" "$1" "$4"'
-    done = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", card, sys.executable, probe, store],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    probe = (
+        "import sys; from pathlib import Path; from gui import storage; "
+        "print(storage.place(Path(sys.argv[1]) / 'clip.mp4', 'sha256:0', Path(sys.argv[2])))"
+    )
+    script = (
+        'mount -t tmpfs -o ro,mode=777 tmpfs "$1" || exit 1; touch "$1/x" 2>/dev/null && exit 9; '
+        'exec "$2" -c "$3" "$1" "$4"'
+    )
+    done = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", script, "sh", card, sys.executable, probe, store],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode != 9, "the mount is writable: the test proves nothing"
     assert done.returncode == 0, done.stderr
     assert Path(done.stdout.strip()).parent == store

@@ -1,4 +1,5 @@
 """Export from the window: the dialog, the finished file, and a cancel that leaves nothing behind."""
+
 import av
 import numpy as np
 from PySide6.QtWidgets import QDialog
@@ -21,8 +22,10 @@ def test_export_keeps_the_chosen_face_and_blurs_the_rest(opened, qtbot, tmp_path
     frame, performer = biggest_face(opened)
     opened.document.set_person(performer.identity, KEEP)
     proj = opened.document.project
-    blurred = max((t for t in proj.tracks if t.identity != performer.identity and opened.document.action(t) == BLUR),
-                  key=lambda t: (lambda b: (b[2] - b[0]) * (b[3] - b[1]))(t.box_at(t.thumbnail_frame)))
+    blurred = max(
+        (t for t in proj.tracks if t.identity != performer.identity and opened.document.action(t) == BLUR),
+        key=lambda t: (lambda b: (b[2] - b[0]) * (b[3] - b[1]))(t.box_at(t.thumbnail_frame)),
+    )
     opened.show_export()
     dialog = opened.export_dialog
     output = tmp_path / "out" / "anonymised.mp4"
@@ -109,8 +112,9 @@ def test_sigterm_during_export_closes_the_window_and_removes_the_temp_file(opene
         folder = tmp_path / "out"
         folder.mkdir()
         opened.session.start_export(opened.document.project.export, folder / "out.mp4")
-        qtbot.waitUntil(lambda: any(LEFTOVER.match(p.name) and p.stat().st_size for p in folder.iterdir()),
-                        timeout=120_000)
+        qtbot.waitUntil(
+            lambda: any(LEFTOVER.match(p.name) and p.stat().st_size for p in folder.iterdir()), timeout=120_000
+        )
         os.kill(os.getpid(), signal.SIGTERM)
         qtbot.waitUntil(lambda: not opened.isVisible(), timeout=60_000)
         assert list(folder.iterdir()) == []

@@ -1,4 +1,5 @@
 """The Qt-free helpers the GUI scrubs and tracks with: engine.preview and engine.regions."""
+
 import numpy as np
 import pytest
 
@@ -34,8 +35,7 @@ def test_frames_are_read_only_and_out_of_range_is_a_readable_error():
 
 
 def test_crops_cut_around_each_box(decoded):
-    found = dict(preview.crops(CLIP, {"a": (150, (100.0, 50.0, 140.0, 100.0)), "b": (3, (600.0, 300.0, 640.0,
-                                                                                         360.0))}))
+    found = dict(preview.crops(CLIP, {"a": (150, (100.0, 50.0, 140.0, 100.0)), "b": (3, (600.0, 300.0, 640.0, 360.0))}))
     assert found["a"].shape == (80, 80, 3)
     assert np.array_equal(found["a"], decoded[150][35:115, 80:160])
     assert found["b"].shape[:2] == (78, 68), "clipped at the frame edge"
@@ -66,7 +66,9 @@ def test_a_drawn_box_follows_the_face_it_covers_within_its_shot(analysed_project
         truth = track.box_at(start + offset)
         if truth is not None:
             width = truth[2] - truth[0]
-            errors.append(np.hypot((box[0] + box[2] - truth[0] - truth[2]) / 2,
-                                   (box[1] + box[3] - truth[1] - truth[3]) / 2) / width)
+            errors.append(
+                np.hypot((box[0] + box[2] - truth[0] - truth[2]) / 2, (box[1] + box[3] - truth[1] - truth[3]) / 2)
+                / width
+            )
     assert len(errors) >= len(boxes) // 2
     assert np.median(errors) < 0.25

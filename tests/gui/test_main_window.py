@@ -1,4 +1,5 @@
 """What an editor does in the window, driven through its widgets, checked in the project (and on disk)."""
+
 import json
 
 import numpy as np
@@ -109,10 +110,12 @@ def test_drawing_a_box_blurs_a_tracked_region_that_can_be_moved_and_deleted(open
     qtbot.mouseMove(preview, pos=(grab + QPointF(-20, 0)).toPoint())
     qtbot.mouseMove(preview, pos=(grab + QPointF(-40, 0)).toPoint())
     qtbot.mouseRelease(preview, Qt.MouseButton.LeftButton, pos=(grab + QPointF(-40, 0)).toPoint())
+
     def drawn():
         return [t for t in opened.document.project.tracks if t.manual]
+
     qtbot.waitUntil(lambda: drawn()[0].box_at(frame)[0] < region.box_at(frame)[0] - 10, timeout=60_000)
-    moved, = drawn()
+    (moved,) = drawn()
 
     opened.delete_action.trigger()
     assert not any(t.manual for t in opened.document.project.tracks)
@@ -128,8 +131,12 @@ def test_show_result_renders_the_blur_in_the_preview(opened):
     source = opened.player.image[y0:y1, x0:x1].astype(int)
     opened.result_action.trigger()
     shown = opened.preview._image
-    rendered = np.array(shown.constBits(), np.uint8).reshape(shown.height(), shown.bytesPerLine())[
-        :, :shown.width() * 3].reshape(shown.height(), shown.width(), 3)[y0:y1, x0:x1].astype(int)
+    rendered = (
+        np.array(shown.constBits(), np.uint8)
+        .reshape(shown.height(), shown.bytesPerLine())[:, : shown.width() * 3]
+        .reshape(shown.height(), shown.width(), 3)[y0:y1, x0:x1]
+        .astype(int)
+    )
     assert np.abs(rendered - source).mean() > 5, "the face is blurred in the result view"
     assert opened.settings.value("view/result", type=bool)
 
@@ -228,8 +235,9 @@ def test_the_per_user_store_is_found_again_by_fingerprint(window, gui_analysis, 
 def test_a_dropped_project_file_opens(window, gui_analysis, qtbot):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(gui_analysis.pristine))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     window.dropEvent(event)
     assert window.document.project is not None and window.session.analysis is None
 
@@ -270,4 +278,3 @@ def test_settings_are_remembered(window, qtbot, tmp_path):
     qtbot.addWidget(again)
     assert not again.result_action.isChecked()
     assert (again.width(), again.height()) == (720, 540)
-

@@ -1,6 +1,7 @@
 """The people grid as an editor uses it on the analysed clip: sort, filter, select several and decide, drag a card
 onto another to merge (asked which decision wins when they disagree), answer suggestions, rename, the context menu,
 and review mode; plus the shortcut and dialog fixes that came with it."""
+
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QMenu
@@ -30,8 +31,9 @@ def drop_on(window, dragged: list[int], target: int) -> None:
     grid, model = window.people.grid, window.people.model
     mime = model.mimeData([model.index(model.ids.index(i)) for i in dragged])
     centre = QPointF(grid.visualRect(model.index(model.ids.index(target))).center())
-    event = QDropEvent(centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     grid.dropEvent(event)
 
 
@@ -88,7 +90,7 @@ def test_dragging_a_kept_card_onto_a_blurred_one_asks_and_blurs_by_default(opene
     opened.document.set_person(kept, KEEP)
     tracks = set(project.identity(kept).tracks) | set(project.identity(blurred).tracks)
     drop_on(opened, [kept], blurred)
-    box, = [b for b in visible_boxes(opened) if b.windowTitle() == "Merge people"]
+    (box,) = [b for b in visible_boxes(opened) if b.windowTitle() == "Merge people"]
     assert "kept" in box.text() and "blurred" in box.text()
     assert box.defaultButton().text() == "Blur everywhere (safe)"
     box.defaultButton().click()
@@ -100,7 +102,7 @@ def test_dragging_a_kept_card_onto_a_blurred_one_asks_and_blurs_by_default(opene
     assert project.identity(kept).decision == KEEP and kept in model.ids
 
     drop_on(opened, [kept], blurred)
-    box, = [b for b in visible_boxes(opened) if b.windowTitle() == "Merge people"]
+    (box,) = [b for b in visible_boxes(opened) if b.windowTitle() == "Merge people"]
     next(b for b in box.buttons() if b.text() == "Keep visible everywhere").click()
     assert project.identity(blurred).decision == KEEP
     assert all(opened.document.action(project.track(t)) == KEEP for t in tracks)
@@ -123,8 +125,9 @@ def test_suggestions_are_blurred_until_confirmed_one_by_one_or_all_at_once(opene
     opened.document.touch()
     assert panel.suggestion_bar.isVisible() and "3 suggestions" in panel.suggestions.text()
     assert all(stats(opened)[i].state == SUGGESTED for i in suggested)
-    assert all(opened.document.action(project.track(project.identity(i).tracks[0])) == BLUR for i in suggested), \
+    assert all(opened.document.action(project.track(project.identity(i).tracks[0])) == BLUR for i in suggested), (
         "nothing is kept unconfirmed"
+    )
     panel.filter.setCurrentText(SUGGESTIONS)
     assert sorted(panel.model.ids) == sorted(suggested)
     menu = face_menu(opened.document, project.identity(suggested[0]).tracks[0], opened)
@@ -133,8 +136,9 @@ def test_suggestions_are_blurred_until_confirmed_one_by_one_or_all_at_once(opene
     assert (first.decision, first.name, first.match.status) == (KEEP, "lin-manuel-miranda", "confirmed")
     assert "2 suggestions" in panel.suggestions.text()
     qtbot.mouseClick(panel.reject_all, Qt.MouseButton.LeftButton)
-    assert all(project.identity(i).match.status == "rejected" and project.identity(i).decision == BLUR
-               for i in suggested[1:])
+    assert all(
+        project.identity(i).match.status == "rejected" and project.identity(i).decision == BLUR for i in suggested[1:]
+    )
     assert not panel.suggestion_bar.isVisible() and panel.model.ids == []
     opened.undo_action.trigger()
     qtbot.mouseClick(panel.confirm_all, Qt.MouseButton.LeftButton)
@@ -194,8 +198,9 @@ def test_review_mode_steps_through_moments_with_n_and_p(opened, qtbot):
 
 
 def test_redo_answers_ctrl_y_and_no_shortcut_is_bound_twice(opened, qtbot):
-    sequences = [s.toString() for a in opened.actions() + [opened.undo_action, opened.redo_action]
-                 for s in a.shortcuts()]
+    sequences = [
+        s.toString() for a in opened.actions() + [opened.undo_action, opened.redo_action] for s in a.shortcuts()
+    ]
     assert len(sequences) == len(set(sequences)), "an ambiguous shortcut does nothing"
     assert {"Ctrl+Y", "Ctrl+Shift+Z"} <= {s.toString() for s in opened.redo_action.shortcuts()}
     opened.activateWindow()

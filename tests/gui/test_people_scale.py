@@ -5,6 +5,7 @@ done, never how fast (timings belong to whoever reads them, not to a flaky thres
 Each figure is wall time and this process's CPU time for the action, the events it caused and a full repaint of
 the window; no background work runs meanwhile, so CPU time is the answer time on an idle machine, while wall
 time also holds whatever else the machine was doing."""
+
 import os
 import random
 import time
@@ -53,8 +54,16 @@ def _project(video) -> project.Project:
             length = min(FRAMES - start, rng.randint(3, FPS) if rng.random() < 0.4 else rng.randint(FPS, 12 * FPS))
             x, y, side = rng.uniform(0, 1100), rng.uniform(0, 560), rng.uniform(30, 150)
             scores = [0.0 if i % 3 else rng.uniform(0.05, 0.95) for i in range(length)]
-            tracks.append(Track(len(tracks) + 1, start, [(x, y, x + side, y + side)] * length, scores,
-                                identity=person, thumbnail_frame=start))
+            tracks.append(
+                Track(
+                    len(tracks) + 1,
+                    start,
+                    [(x, y, x + side, y + side)] * length,
+                    scores,
+                    identity=person,
+                    thumbnail_frame=start,
+                )
+            )
             mine.append(tracks[-1].id)
         people.append(Identity(person, mine))
     for identity in people[::6]:
@@ -87,8 +96,11 @@ def test_every_interaction_with_300_people_on_720p(app, qtbot, tmp_path, capsys)
     def drag_merge():
         mime = model.mimeData([model.index(0)])
         target = QPointF(grid.visualRect(model.index(1)).center())
-        grid.dropEvent(QDropEvent(target, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                                  Qt.KeyboardModifier.NoModifier))
+        grid.dropEvent(
+            QDropEvent(
+                target, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+            )
+        )
         boxes = [b for b in visible_boxes(window) if b.windowTitle() == "Merge people"]
         (boxes[0].defaultButton().click() if boxes else None)
 
@@ -103,8 +115,10 @@ def test_every_interaction_with_300_people_on_720p(app, qtbot, tmp_path, capsys)
     timed("select all", grid.selectAll)
     timed(f"keep {PEOPLE} selected", lambda: panel.decide(project.KEEP))
     timed(f"undo keeping {PEOPLE}", window.undo_action.trigger)
-    timed("right-click menu on a card", lambda: (panel._select_ids([model.ids[0]]),
-                                                 panel._context_menu(grid.visualRect(model.index(0)).center())))
+    timed(
+        "right-click menu on a card",
+        lambda: (panel._select_ids([model.ids[0]]), panel._context_menu(grid.visualRect(model.index(0)).center())),
+    )
     doc.set_person(model.ids[0], project.KEEP)
     timed("drag-merge kept onto blurred, answer the prompt", drag_merge)
     assert len(model.ids) == PEOPLE - 1
@@ -118,11 +132,15 @@ def test_every_interaction_with_300_people_on_720p(app, qtbot, tmp_path, capsys)
     doc.save()
     autosave = ((time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000)
     with capsys.disabled():
-        print(f"\n{PEOPLE} people, {len(doc.project.tracks)} appearances, {SIZE[0]}x{SIZE[1]} video; "
-              "milliseconds per interaction (processed and repainted), wall / CPU:")
+        print(
+            f"\n{PEOPLE} people, {len(doc.project.tracks)} appearances, {SIZE[0]}x{SIZE[1]} video; "
+            "milliseconds per interaction (processed and repainted), wall / CPU:"
+        )
         for name, (wall, cpu) in timings.items():
             print(f"  {name:52s} {wall:7.1f} / {cpu:6.1f}")
         print(f"  slowest (CPU): {max(cpu for _, cpu in timings.values()):.1f} ms")
-        print(f"  autosave, on the GUI thread once the editor pauses {AUTOSAVE_MS} ms: {autosave[0]:.1f} / "
-              f"{autosave[1]:.1f} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(
+            f"  autosave, on the GUI thread once the editor pauses {AUTOSAVE_MS} ms: {autosave[0]:.1f} / "
+            f"{autosave[1]:.1f} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
     window.close()

@@ -1,5 +1,6 @@
 """Closing the window during analysis: it asks first, keeps the detections made so far, and the next opening of
 the same video continues from there instead of starting over; the result is the same as one uninterrupted run."""
+
 from engine import project
 from gui import storage
 from tests.gui.conftest import make_window, visible_boxes, wait_for
@@ -13,13 +14,13 @@ def test_closing_during_analysis_asks_then_the_next_opening_resumes(app, qtbot, 
     window.session.open_path(footage)
     wait_for(lambda: len(window.document.found) >= 40, what="some detections")
     window.close()
-    box, = [b for b in visible_boxes(window) if b.windowTitle() == "Analysis is running"]
+    (box,) = [b for b in visible_boxes(window) if b.windowTitle() == "Analysis is running"]
     assert "% done" in box.text() and "Nothing is lost" in box.informativeText()
     assert box.defaultButton().text() == "Keep Analysing"
     box.defaultButton().click()
     assert window.isVisible() and window.session.analysis.running, "'Keep analysing' keeps it running"
     window.close()
-    box, = [b for b in visible_boxes(window) if b.windowTitle() == "Analysis is running"]
+    (box,) = [b for b in visible_boxes(window) if b.windowTitle() == "Analysis is running"]
     next(b for b in box.buttons() if b.text() == "Close").click()
     wait_for(lambda: not window.isVisible() and not window.session.tasks, what="the window to close")
     checkpoint = storage.checkpoint_path(footage, project.fingerprint(footage), store)

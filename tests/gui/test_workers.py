@@ -1,4 +1,5 @@
 """Background work: results, cancel, and errors raised in the middle of it."""
+
 import engine.video
 from engine.analyze import analyze
 from engine.errors import InputError, MissingModelError

@@ -1,0 +1,79 @@
+"""The small-face second look on real WIDER FACE pixels, and the recall measurements (tools/) on a few images
+and frames."""
+
+import numpy as np
+import pytest
+
+from engine import detect
+from engine.project import DetectorSettings
+from engine.stills import read_image
+from tools import recall_bench, wider_eval
+
+CROWD = "2--Demonstration/2_Demonstration_Protesters_2_86.jpg"
+
+
+@pytest.fixture(scope="module")
+def crowd():
+    image = next(i for i in wider_eval.load() if i.name == CROWD)
+    return image, read_image(wider_eval.DATA / "images" / CROWD)
+
+
+def small_faces_hidden(model, image, rgb, faces) -> int:
+    blurred = np.array([d.box for d in model.detect(rgb) if d.score >= model.threshold]).reshape(-1, 4)
+    return int(wider_eval.hidden(faces, blurred, 1.3, rgb.shape[:2]).sum())
+
+
+def test_the_second_look_hides_small_faces_the_fine_pass_missed(crowd):
+    image, rgb = crowd
+    hard = image.boxes[image.settings["hard"]]
+    small = hard[wider_eval.face_size(hard) < 16]
+    settings = DetectorSettings()
+    before = small_faces_hidden(detect.create(max_side=settings.max_side), image, rgb, small)
+    after = small_faces_hidden(detect.create(max_side=settings.max_side, zoom=settings.zoom), image, rgb, small)
+    assert after >= before + 3, (before, after, len(small))
+
+
+def test_portrait_frames_hide_small_faces_as_well_as_landscape(crowd):
+    """Phone video: the same crowd in a 1080x1920 frame and in a 1920x1080 one, through the fine pass."""
+    image, rgb = crowd
+    hard = image.boxes[image.settings["hard"]]
+    settings = DetectorSettings()
+    model = detect.create(max_side=settings.max_side, zoom=settings.zoom)
+    hidden = {}
+    for size in ((1080, 1920), (1920, 1080)):
+        frame = np.zeros((*size, 3), np.uint8)
+        frame[100 : 100 + rgb.shape[0], 28 : 28 + rgb.shape[1]] = rgb
+        hidden[size] = small_faces_hidden(model, image, frame, hard + [28, 100, 28, 100])
+    assert hidden[(1920, 1080)] >= hidden[(1080, 1920)] >= 0.85 * len(hard), hidden
+
+
+def test_hidden_by_overlap_or_by_cover():
+    faces = np.array([[0, 0, 10, 10], [50, 50, 60, 60], [100, 100, 110, 110]], float)
+    blurred = np.array([[1, 1, 11, 11], [48, 48, 57, 62]], float)
+    assert wider_eval.hidden(faces, blurred, 1.3, (200, 200)).tolist() == [True, True, False]
+    assert wider_eval.false_positives(faces, np.array([[150, 150, 160, 160], *blurred]), 1.3) == 1
+
+
+def test_scores_on_a_few_images():
+    images = wider_eval.load()[:3]
+    model = detect.create("centerface", 0.2, max_side=None)
+    found, shapes, _ = wider_eval.run(model.detect, images)
+    report = wider_eval.score(images, found, shapes, 0.2, 1.3)
+    assert report.faces["all"] == sum(len(i.settings["hard"]) for i in images)
+    assert 0.5 < report.hidden["all"] <= 1 and 0 < report.ap["hard"] <= 1
+    real = [i.boxes[np.prod(i.boxes[:, 2:] - i.boxes[:, :2], axis=1) > 0] for i in images]  # WIDER has 0 0 0 0
+    perfect = {i.name: np.c_[boxes, np.ones(len(boxes))] for i, boxes in zip(images, real)}
+    exact = wider_eval.score(images, perfect, shapes, 0.2, 1.3)
+    assert exact.hidden["all"] == 1 and exact.false_per_image == 0 and exact.ap["easy"] == 1
+
+
+def test_video_ground_truth_moves_with_the_camera(tmp_path):
+    stills = recall_bench.pick(wider_eval.load(), 1, 2)[0]
+    sequence = recall_bench.render(stills, tmp_path / "seq.mp4", shot=6)
+    assert len(sequence.faces) == 12 and all(len(f) for f in sequence.faces)
+    pan = [f[0] for f, ids in zip(sequence.faces[:6], sequence.ids) if ids[0] == sequence.ids[0][0]]
+    assert all(b[0] < a[0] for a, b in zip(pan, pan[1:]))  # the camera pans right, the face moves left
+    truth = recall_bench.measure(sequence, sequence.faces, 1.3, None)
+    assert truth[0].all() and max(truth[3]) == 0
+    nothing = recall_bench.measure(sequence, [np.zeros((0, 4))] * 12, 1.3, None)
+    assert not nothing[0].any()
