@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import batch, outfile, project, stills, video
+from engine import audit, batch, outfile, project, stills, video
 from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, images, times
 
 GOOD = ("day1/clip.mp4", "day1/stills/two_people.jpg", "day2/closeup.mov")
@@ -64,6 +64,10 @@ def summary(out: Path) -> dict[str, dict]:
     return {row["file"]: row for row in json.loads((out / "limelight-batch.json").read_text())["files"]}
 
 
+# Every video export writes its audit report beside it (engine/audit.py); a still has none.
+AUDITS = [str(audit.report_path(o)) for o in OUTPUTS.values() if not stills.is_image(o)]
+
+
 def same_frames(a: Path, b: Path) -> None:
     assert times(a) == times(b)
     assert all(np.array_equal(x, y) for x, y in zip(images(a), images(b), strict=True))
@@ -73,7 +77,7 @@ def check_batch(out: Path, done) -> None:
     assert done.returncode == batch.SOME_FAILED, done.stderr
     assert "2 of 5 files failed" in done.stderr and "Traceback" not in done.stderr + done.stdout
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(
-        [*OUTPUTS.values(), "limelight-batch.csv", "limelight-batch.json"]
+        [*OUTPUTS.values(), *AUDITS, "limelight-batch.csv", "limelight-batch.json"]
     )
     rows = summary(out)
     assert {name: rows[name]["status"] for name in GOOD + BAD} == {

@@ -141,7 +141,8 @@ def _usage_error(*args: str) -> str:
     "args, says",
     [
         (("anonymise", "x.mp4", "-o", "y.mp4"), "did you mean 'anonymize'"),
-        (("batch", "folder"), "commands: anonymize, analyze, export"),
+        (("bach", "folder", "-o", "out"), "did you mean 'batch'"),
+        (("render", "folder"), "commands: anonymize, analyze, export, batch"),
         (("anonymize", CLIP, "-o", "y.mp4", "--preset", "superfastt"), "did you mean superfast"),
         (("anonymize", CLIP, "-o", "y.mp4", "--crf", "99"), "--crf: 99 is out of range"),
         (("anonymize", CLIP, "-o", "y.mp4", "--prest", "fast"), "did you mean --preset"),

@@ -81,7 +81,7 @@ def test_a_killed_runs_leftover_is_removed_by_the_next_run(clip_project, small, 
     assert leftovers and not (tmp_path / "killed.mp4").exists()
     done = cli("export", small[1], "-o", tmp_path / "next.mp4")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["next.mp4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["next.audit.html", "next.mp4"]
 
 
 def test_two_runs_to_one_path_one_wins_whole(clip_project, tmp_path):
@@ -97,7 +97,7 @@ def test_two_runs_to_one_path_one_wins_whole(clip_project, tmp_path):
     assert second.stderr.count("\n") == 1
     with av.open(str(output)) as container:
         assert sum(1 for _ in container.decode(video=0)) == 275
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.audit.html", "out.mp4"]
 
 
 def _in_tiny_tmpfs(kib: int, folder: Path, command: list[str]) -> subprocess.CompletedProcess | None:
