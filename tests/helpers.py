@@ -27,6 +27,21 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
+def clip_source():
+    """The sample clip as a project records it, for projects built by hand in tests."""
+    from engine import project
+
+    return project.Source(
+        path=str(CLIP),
+        fingerprint=project.fingerprint(CLIP),
+        width=640,
+        height=360,
+        rotation=0,
+        fps=29.97,
+        frame_count=275,
+    )
+
+
 def frames(path) -> list[av.VideoFrame]:
     with av.open(str(path)) as container:
         return list(container.decode(video=0))

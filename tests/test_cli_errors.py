@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.helpers import CLIP, HAMILTON, ROOT, cli
+from tests.helpers import CLIP, HAMILTON, ROOT, cli, clip_source
 
 
 def _fails(tmp_path, *args, code: int, says: str, env=None):
@@ -99,15 +99,7 @@ def test_interrupted_export_leaves_nothing(tmp_path):
     from engine.export import export
     from engine.job import Job
 
-    source = project.Source(
-        path=str(CLIP),
-        fingerprint=project.fingerprint(CLIP),
-        width=640,
-        height=360,
-        rotation=0,
-        fps=29.97,
-        frame_count=275,
-    )
+    source = clip_source()
     job = Job(on_progress=lambda stage, done, total: job.cancel() if done == 100 else None)
     with pytest.raises(Cancelled):
         export(project.Project(source=source), tmp_path / "out.mp4", job)
@@ -171,15 +163,7 @@ def test_a_damaged_project_field_is_named(tmp_path, field, value, names):
     from engine import project
     from engine.track import Track
 
-    info = project.Source(
-        path=str(CLIP),
-        fingerprint=project.fingerprint(CLIP),
-        width=640,
-        height=360,
-        rotation=0,
-        fps=29.97,
-        frame_count=275,
-    )
+    info = clip_source()
     proj = project.Project(source=info, tracks=[Track(id=1, start=3, boxes=[(1, 2, 30, 40)] * 2, scores=[1, 1])])
     data = project.to_dict(proj)
     if field == "box":
