@@ -142,8 +142,11 @@ class LocalPool:
         if self._executor:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        # A worker killed while it wrote a progress message leaves the queue's write lock taken: the end marker
+        # may never arrive. Progress lost at the end is harmless; a batch that never exits is not.
+        self._messages.cancel_join_thread()
         self._messages.put(None)
-        self._relay.join()
+        self._relay.join(timeout=5)
 
 
 def _outcome(task: batch.Task, get, cancelled: tuple, failure: str) -> batch.Result:
