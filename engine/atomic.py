@@ -8,6 +8,16 @@ from pathlib import Path
 from engine.errors import OutputError
 
 
+def cannot_write(folder: str | os.PathLike) -> str | None:
+    """Why nothing can be written in `folder`, or None. A real temporary file is the only probe that sees
+    permissions, read-only mounts and full disks alike."""
+    try:
+        tempfile.TemporaryFile(dir=str(folder)).close()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def write_bytes(path: str | os.PathLike, data: bytes, what: str = "write here") -> None:
     """`what` completes the error message: "cannot <what> (No space left on device)"."""
     path = Path(path)

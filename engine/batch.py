@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import asdict, dataclass, field, fields
@@ -289,9 +288,11 @@ def prepare_output(out_dir: str | os.PathLike) -> Path:
         raise OutputError(f"{out_dir}: is a file; give a folder for the outputs")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=out_dir).close()
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write here ({exc.strerror})") from None
+    reason = atomic.cannot_write(out_dir)
+    if reason:
+        raise OutputError(f"{out_dir}: cannot write here ({reason})")
     return out_dir
 
 

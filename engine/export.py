@@ -2,12 +2,11 @@
 rendering run a few frames ahead of the encoder, on their own thread."""
 
 import os
-import tempfile
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import audit, decisions, identities, render, stills, video
+from engine import atomic, audit, decisions, identities, render, stills, video
 from engine.ahead import ahead
 from engine.detect import create
 from engine.errors import OutputError
@@ -26,10 +25,9 @@ def check_output(output: str | os.PathLike, source: str | os.PathLike | None = N
     folder = output.parent
     if not folder.is_dir():
         raise OutputError(f"{output}: the folder {folder} does not exist")
-    try:
-        tempfile.TemporaryFile(dir=folder).close()
-    except OSError as exc:
-        raise OutputError(f"{output}: cannot write in {folder} ({exc.strerror})") from None
+    reason = atomic.cannot_write(folder)
+    if reason:
+        raise OutputError(f"{output}: cannot write in {folder} ({reason})")
 
 
 @dataclass

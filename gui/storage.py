@@ -3,11 +3,11 @@ cannot be written (a camera card, a read-only share) or the editor prefers no si
 under a name derived from the video's fingerprint, so reopening the same footage from anywhere finds it."""
 
 import stat
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
+from engine import atomic
 from engine import checkpoint as checkpoints
 from engine import project as projects
 from engine.errors import ProjectFileError
@@ -37,10 +37,9 @@ def _writable(folder: Path) -> bool:
     try:
         if not folder.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
             return False
-        tempfile.TemporaryFile(dir=folder).close()
     except OSError:
         return False
-    return True
+    return atomic.cannot_write(folder) is None
 
 
 def place(video: Path, fingerprint: str, store: Path, beside: bool = True) -> Path:
