@@ -26,8 +26,7 @@ import numpy as np
 
 from engine import analyze, decisions, detect, render, video
 from engine.export import export
-from engine.project import DetectorSettings
-from engine.track import Box
+from engine.records import Action, Box, DetectorSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT.parent / "shared/data/hamilton/short_hamilton_clip.mp4"
@@ -145,7 +144,7 @@ def project_regions(project, width: int, height: int) -> list[list[Box]]:
     plan = decisions.by_frame(project)
     pad = project.export.padding
     return [
-        [render.padded(d.box, pad, width, height) for d in plan.get(i, []) if d.action == decisions.BLUR]
+        [render.padded(d.box, pad, width, height) for d in plan.get(i, []) if d.action == Action.BLUR]
         for i in range(project.source.frame_count)
     ]
 

@@ -5,7 +5,6 @@ A wrong keep exposes a bystander, the worst thing LimeLight can do, so a known p
 evidence that the video itself supports; anything less is a suggestion the editor confirms, blurred until then."""
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -13,8 +12,8 @@ import numpy as np
 
 from engine.errors import InputError
 from engine.job import Job
+from engine.records import Action, Identity, KnownFace, Match, MatchStatus, Track
 from engine.stills import SUFFIXES, read_image
-from engine.track import Track
 
 MIN_FACE_PIXELS = 40
 CLUSTER_TOLERANCE = 0.5
@@ -23,41 +22,6 @@ MATCH_STRONG = 0.45
 MATCH_WEAK = 0.6
 MARGIN = 0.08
 COHORT_GAP = 0.1
-
-MATCHED, SUGGESTED, CONFIRMED, REJECTED = "matched", "suggested", "confirmed", "rejected"
-MATCH_STATUSES = (MATCHED, SUGGESTED, CONFIRMED, REJECTED)
-
-
-@dataclass
-class Match:
-    """Why an identity is, or may be, a known person: the evidence an editor confirms and a legal review reads.
-
-    'matched': strong evidence, kept without asking; 'suggested': uncertain, blurred until the editor confirms;
-    'confirmed' / 'rejected': the editor's answer, which a new analysis never overrides."""
-
-    name: str
-    photo: str
-    distance: float
-    status: str = SUGGESTED
-
-
-@dataclass
-class Identity:
-    """A person: the tracks that show them and what export does with them ('blur' or 'keep')."""
-
-    id: int
-    tracks: list[int]
-    decision: str = "blur"
-    name: str | None = None
-    embedding: list[float] | None = field(default=None, repr=False)
-    match: Match | None = None
-
-
-@dataclass
-class KnownFace:
-    name: str
-    embeddings: list[np.ndarray]
-    photos: list[str] = field(default_factory=list)
 
 
 Evidence = dict[int, list[tuple[np.ndarray, float]]]
@@ -227,7 +191,7 @@ def apply_known_faces(
     )
     results: dict[int, Match] = {}
     for row, identity in enumerate(scored):
-        if identity.match is not None and identity.match.status != SUGGESTED:
+        if identity.match is not None and identity.match.status != MatchStatus.SUGGESTED:
             continue
         order = np.argsort(distance[row])
         best = int(order[0])
@@ -244,14 +208,17 @@ def apply_known_faces(
         )
         strong = d <= MATCH_STRONG and runner - d >= MARGIN and cohort - d >= COHORT_GAP and alone
         results[row] = Match(
-            known[best].name, _nearest_photo(vectors[row], known[best]), round(d, 3), MATCHED if strong else SUGGESTED
+            known[best].name,
+            _nearest_photo(vectors[row], known[best]),
+            round(d, 3),
+            MatchStatus.MATCHED if strong else MatchStatus.SUGGESTED,
         )
     changed = []
     for row, match in results.items():
         identity = scored[row]
         identity.match = match
-        if match.status == MATCHED:
-            identity.name, identity.decision = match.name, "keep"
+        if match.status == MatchStatus.MATCHED:
+            identity.name, identity.decision = match.name, Action.KEEP
             changed.append(identity)
     return changed
 

@@ -3,9 +3,7 @@ once per edit in one pass over the tracks, so a grid of hundreds of people re-so
 
 from dataclasses import dataclass
 
-from engine.identities import SUGGESTED, Identity
-from engine.project import BLUR, IGNORE, KEEP, Project
-from engine.track import Track
+from engine.records import Action, Identity, MatchStatus, Project, Track
 
 SHORT_SECONDS = 1.0
 LOW_CONFIDENCE = 0.25
@@ -13,7 +11,7 @@ LOW_CONFIDENCE = 0.25
 
 SCREEN_TIME, FIRST_APPEARANCE, DECISION = "screen time", "first appearance", "decision"
 SORTS = (SCREEN_TIME, FIRST_APPEARANCE, DECISION)
-_DECISION_ORDER = {KEEP: 0, SUGGESTED: 1, BLUR: 2, IGNORE: 3}
+_DECISION_ORDER = {Action.KEEP: 0, MatchStatus.SUGGESTED: 1, Action.BLUR: 2, Action.IGNORE: 3}
 
 
 @dataclass(frozen=True)
@@ -49,8 +47,12 @@ def _covered(tracks: list[Track]) -> int:
 
 
 def state_of(identity: Identity) -> str:
-    if identity.match is not None and identity.match.status == SUGGESTED and identity.decision == BLUR:
-        return SUGGESTED
+    if (
+        identity.match is not None
+        and identity.match.status == MatchStatus.SUGGESTED
+        and identity.decision == Action.BLUR
+    ):
+        return MatchStatus.SUGGESTED
     return identity.decision
 
 

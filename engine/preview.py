@@ -11,7 +11,7 @@ import numpy as np
 
 from engine import video
 from engine.errors import InputError
-from engine.track import Box
+from engine.records import Box
 
 CACHE_BYTES = 256 << 20
 

@@ -9,14 +9,13 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from engine.decisions import Decision
-from engine.project import BLUR, KEEP, ExportSettings
+from engine.records import Action, Decision, ExportSettings
 from engine.video import Frame, to_raw_box
 
 STYLES = ("gaussian", "median", "bilateral", "averaging", "mosaic", "solid")
 SHAPES = ("ellipse", "rectangle")
 WORK_SIZE = 32
-COLOURS = {BLUR: (230, 40, 40), KEEP: (40, 200, 80)}
+COLOURS = {Action.BLUR: (230, 40, 40), Action.KEEP: (40, 200, 80)}
 
 
 def padded(box, padding: float, width: int, height: int) -> tuple[int, int, int, int]:
@@ -97,7 +96,7 @@ def render(image: np.ndarray, decisions: list[Decision], settings: ExportSetting
         _outline(image, decisions)
         return
     for decision in decisions:
-        if decision.action == BLUR:
+        if decision.action == Action.BLUR:
             hide(image, padded(decision.box, settings.padding, width, height), settings)
 
 
@@ -107,7 +106,7 @@ def render_frame(frame: Frame, decisions: list[Decision], settings: ExportSettin
     if settings.mark or frame.black_level is None:
         render(frame.image, decisions, settings)
         return
-    hidden = [d for d in decisions if d.action == BLUR]
+    hidden = [d for d in decisions if d.action == Action.BLUR]
     if not hidden:
         return
     planes = frame.planes()

@@ -10,40 +10,7 @@ import cv2
 import lap
 import numpy as np
 
-from engine.detect.base import Detection
-
-Box = tuple[float, float, float, float]
-
-
-@dataclass
-class Track:
-    """One appearance of one face: a box for every frame from `start` to `start + len(boxes) - 1`.
-
-    `scores` is 0 on frames the tracker filled in; `embedding` describes the face for recognition."""
-
-    id: int
-    start: int
-    boxes: list[Box]
-    scores: list[float]
-    embedding: list[float] | None = None
-    identity: int | None = None
-    manual: bool = False
-    thumbnail_frame: int | None = None
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.boxes) - 1
-
-    def box_at(self, frame: int) -> Box | None:
-        return self.boxes[frame - self.start] if self.start <= frame <= self.end else None
-
-    def best_frames(self, count: int) -> list[int]:
-        """Frames where the face was actually detected, largest and most confident first: where recognition
-        has the most pixels to work with."""
-        quality = [
-            (s * max(b[2] - b[0], b[3] - b[1]), i) for i, (b, s) in enumerate(zip(self.boxes, self.scores)) if s > 0
-        ]
-        return [self.start + i for _, i in sorted(quality, reverse=True)[:count]]
+from engine.records import Box, Detection, Track
 
 
 @dataclass

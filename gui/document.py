@@ -13,16 +13,15 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from engine import decisions, people_stats
 from engine import project as projects
-from engine.detect.base import Detection
 from engine.errors import UserError
-from engine.identities import Identity, KnownFace, apply_known_faces
+from engine.identities import apply_known_faces
 from engine.project_text import ProjectText
-from engine.track import Box, Track
+from engine.records import Action, Box, Decision, Detection, ExportSettings, Identity, KnownFace, Project, Track
 from engine.video import VideoInfo
 
 AUTOSAVE_MS = 400
 FRAMES_REMEMBERED = 512
-ACTION_VERBS = {projects.KEEP: "Keep", projects.BLUR: "Blur", projects.IGNORE: "Mark as not a face:"}
+ACTION_VERBS = {Action.KEEP: "Keep", Action.BLUR: "Blur", Action.IGNORE: "Mark as not a face:"}
 
 
 def _copy_people(people: list[Identity]) -> list[Identity]:
@@ -49,7 +48,7 @@ class _State:
     known_faces: list[str]
 
     @classmethod
-    def capture(cls, project: projects.Project) -> "_State":
+    def capture(cls, project: Project) -> "_State":
         return cls(
             _copy_people(project.identities),
             dict(project.overrides),
@@ -58,7 +57,7 @@ class _State:
             list(project.known_faces),
         )
 
-    def restore(self, project: projects.Project) -> None:
+    def restore(self, project: Project) -> None:
         project.identities = _copy_people(self.identities)
         project.overrides = dict(self.overrides)
         project.tracks = list(self.tracks)
@@ -68,7 +67,7 @@ class _State:
 
 
 class _Edit(QUndoCommand):
-    def __init__(self, document: "Document", text: str, change: Callable[[projects.Project], object]):
+    def __init__(self, document: "Document", text: str, change: Callable[[Project], object]):
         super().__init__(text)
         self._document = document
         self._change = change
@@ -104,11 +103,11 @@ class Document(QObject):
         super().__init__(parent)
         self.video: Path | None = None
         self.info: VideoInfo | None = None
-        self.project: projects.Project | None = None
+        self.project: Project | None = None
         self.path: Path | None = None
         self.found: dict[int, list[Detection]] = {}
         self.undo_stack = QUndoStack(self)
-        self._frames: dict[int, list[decisions.Decision]] = {}
+        self._frames: dict[int, list[Decision]] = {}
         self._actions: dict[int, str] | None = None
         self._people: dict[int, Identity] | None = None
         self._text = ProjectText()
@@ -118,14 +117,12 @@ class Document(QObject):
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save)
 
-    def open(
-        self, video: Path, info: VideoInfo, project: projects.Project | None = None, path: Path | None = None
-    ) -> None:
+    def open(self, video: Path, info: VideoInfo, project: Project | None = None, path: Path | None = None) -> None:
         self.save()
         self.video, self.info, self.found = Path(video), info, {}
         self._take(project, path)
 
-    def set_analysis(self, project: projects.Project, path: Path) -> None:
+    def set_analysis(self, project: Project, path: Path) -> None:
         self._take(project, path)
         self._dirty = True
         self.save()
@@ -136,7 +133,7 @@ class Document(QObject):
         self.found = {}
         self._take(None, None)
 
-    def _take(self, project: projects.Project | None, path: Path | None) -> None:
+    def _take(self, project: Project | None, path: Path | None) -> None:
         self.project, self.path, self._frames = project, path, {}
         self._stats = self._actions = self._people = None
         self.undo_stack.clear()
@@ -156,7 +153,7 @@ class Document(QObject):
     def fps(self) -> float:
         return self.info.fps if self.info else 25.0
 
-    def decisions_at(self, frame: int) -> list[decisions.Decision]:
+    def decisions_at(self, frame: int) -> list[Decision]:
         """Planned per frame as frames are shown (planning the whole video took seconds with 300 people)."""
         if self.project is None:
             return []
@@ -194,13 +191,13 @@ class Document(QObject):
         self._dirty = False
         self.saved.emit(str(self.path))
 
-    def set_export_settings(self, settings: projects.ExportSettings) -> None:
+    def set_export_settings(self, settings: ExportSettings) -> None:
         """Remembered with the project but not an edit of what is blurred, so not undoable."""
         self.project.export = settings
         self._dirty = True
         self._autosave.start()
 
-    def _edit(self, text: str, change: Callable[[projects.Project], object]):
+    def _edit(self, text: str, change: Callable[[Project], object]):
         command = _Edit(self, text, change)
         self.undo_stack.push(command)
         return command.result
@@ -281,7 +278,7 @@ class Document(QObject):
         def change(project):
             matched = apply_known_faces(project.identities, known, project.tracks)
             for identity in matched:
-                decisions.set_identity(project, identity.id, projects.KEEP)
+                decisions.set_identity(project, identity.id, Action.KEEP)
             project.known_faces = sorted(set(project.known_faces) | {str(Path(p).resolve()) for p in paths})
             return matched
 

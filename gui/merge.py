@@ -6,7 +6,7 @@ from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine import decisions
-from engine.project import BLUR, KEEP
+from engine.records import Action
 from gui.document import Document
 from gui.style import ACTION_WORDS, person_label, plural
 
@@ -49,7 +49,7 @@ def merge_with_prompt(
 
     def answered(button) -> None:
         if button in (blur, keep):
-            _merge(document, identity_ids, BLUR if button is blur else KEEP, report)
+            _merge(document, identity_ids, Action.BLUR if button is blur else Action.KEEP, report)
 
     box.buttonClicked.connect(answered)
     box.open()

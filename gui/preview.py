@@ -8,8 +8,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine import render
-from engine.decisions import Decision
-from engine.project import BLUR, IGNORE
+from engine.records import Action, Decision
 from gui.document import Document
 from gui.images import to_qimage
 from gui.player import Player
@@ -171,7 +170,7 @@ class PreviewView(QWidget):
         fill = QColor(colour)
         fill.setAlpha(60 if strong else 0)
         painter.setBrush(fill)
-        style = Qt.PenStyle.DashLine if drawn or decision.action == IGNORE else Qt.PenStyle.SolidLine
+        style = Qt.PenStyle.DashLine if drawn or decision.action == Action.IGNORE else Qt.PenStyle.SolidLine
         painter.setPen(QPen(colour, 3 if strong else 2, style))
         painter.drawRoundedRect(rect, 3, 3)
         if drawn and decision.track == self.selected_region:
@@ -190,7 +189,7 @@ class PreviewView(QWidget):
             if decision.identity
             else f"Face {decision.track}"
         )
-        return name if decision.action == BLUR else f"{name} \u00b7 {ACTION_WORDS[decision.action]}"
+        return name if decision.action == Action.BLUR else f"{name} \u00b7 {ACTION_WORDS[decision.action]}"
 
     def _paint_label(self, painter: QPainter, rect: QRectF, colour: QColor, text: str) -> None:
         font = QFont(self.font())

@@ -3,7 +3,7 @@
 import numpy as np
 
 from engine import evaluate
-from engine.detect.base import Detection
+from engine.records import Detection
 from tests.helpers import HAMILTON, ROOT
 
 FIXTURE = ROOT / "tests" / "data" / "faces.txt"

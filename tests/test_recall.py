@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from engine import detect
-from engine.project import DetectorSettings
+from engine.records import DetectorSettings
 from engine.stills import read_image
 from tools import recall_bench, wider_eval
 

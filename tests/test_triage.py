@@ -6,7 +6,7 @@ import pytest
 
 from engine import analyze, detect, video
 from engine.bench import transcode
-from engine.project import DetectorSettings
+from engine.records import DetectorSettings
 from engine.scenes import THUMB_WIDTH, Detail, Triage
 from engine.track import iou_matrix
 from tests.helpers import CLIP

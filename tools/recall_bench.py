@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from engine import analyze, decisions, detect, video
-from engine.project import DetectorSettings
+from engine.records import Action, DetectorSettings
 from engine.stills import read_image
 from tools.wider_eval import DATA, HALVES, SIZES, Image, face_size, hidden, load, padded
 
@@ -130,7 +130,7 @@ def pipeline(sequence: Sequence, settings: DetectorSettings) -> tuple:
     project = analyze.analyze(sequence.path, settings, recognise=False)
     plan = decisions.by_frame(project)
     blurred = [
-        np.array([d.box for d in plan.get(i, []) if d.action == decisions.BLUR], float).reshape(-1, 4)
+        np.array([d.box for d in plan.get(i, []) if d.action == Action.BLUR], float).reshape(-1, 4)
         for i in range(len(sequence.faces))
     ]
     return measure(sequence, blurred, project.export.padding, len(project.tracks))

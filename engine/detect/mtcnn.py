@@ -9,7 +9,8 @@ import os
 import cv2
 import numpy as np
 
-from engine.detect.base import Detection, Detector, clip_box
+from engine.detect.base import Detector, clip_box
+from engine.records import Detection
 from models import mtcnn as networks
 from models.tensorflow import quiet_stderr
 
