@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 
 from engine import checkpoint as checkpoints
-from engine import detect, identities, project, video
+from engine import detect, geometry, identities, project, video
 from engine.ahead import ahead
 from engine.detect.base import fit_scale
 from engine.job import Job
@@ -108,7 +108,7 @@ def _embed_frames(track: Track, count: int) -> list[int]:
     usable = [
         track.start + i
         for i, (box, score) in enumerate(zip(track.boxes, track.scores))
-        if score > 0 and max(box[2] - box[0], box[3] - box[1]) >= identities.MIN_FACE_PIXELS
+        if score > 0 and geometry.side(box) >= identities.MIN_FACE_PIXELS
     ]
     chosen = []
     for stretch in np.array_split(np.array(usable, dtype=int), min(count, len(usable))) if usable else ():

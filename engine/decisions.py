@@ -3,6 +3,7 @@ edits an editor makes, as plain functions on the project so the GUI and the CLI 
 
 from dataclasses import replace
 
+from engine import geometry
 from engine.records import Action, Box, Decision, MatchStatus, Project, Track
 
 
@@ -66,11 +67,8 @@ def _inside_kept(found: list[Decision]) -> list[Decision]:
 
 
 def _within(inner: Box, outer: Box, share: float = 0.6) -> bool:
-    w = min(inner[2], outer[2]) - max(inner[0], outer[0])
-    h = min(inner[3], outer[3]) - max(inner[1], outer[1])
-    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
-    smaller = area < (outer[2] - outer[0]) * (outer[3] - outer[1])
-    return smaller and w > 0 and h > 0 and w * h >= share * area
+    shared, size = geometry.overlap(inner, outer), geometry.area(inner)
+    return size < geometry.area(outer) and shared > 0 and shared >= share * size
 
 
 def set_identity(project: Project, identity_id: int, decision: Action) -> None:

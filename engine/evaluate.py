@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from engine import detect
+from engine.geometry import iou_matrix
 from engine.stills import read_image
-from engine.track import iou_matrix
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Iterable
 
 import numpy as np
 
+from engine import geometry
 from engine.errors import InputError
 from engine.job import Job
 from engine.records import Action, Identity, KnownFace, Match, MatchStatus, Track
@@ -30,8 +31,7 @@ Evidence = dict[int, list[tuple[np.ndarray, float]]]
 
 def embed(rgb: np.ndarray, box) -> np.ndarray | None:
     """128-d dlib ResNet descriptor of the face in `box`, or None where the face is too small to tell."""
-    x0, y0, x1, y1 = box
-    if max(x1 - x0, y1 - y0) < MIN_FACE_PIXELS:
+    if geometry.side(box) < MIN_FACE_PIXELS:
         return None
     from models.face_descriptor import describe
 
@@ -40,7 +40,7 @@ def embed(rgb: np.ndarray, box) -> np.ndarray | None:
 
 def weight(box, score: float) -> float:
     """How much one embedding counts: descriptors of faces near the 40-pixel floor are noisier."""
-    return max(score, 0.1) * min(1.0, max(box[2] - box[0], box[3] - box[1]) / 120)
+    return max(score, 0.1) * min(1.0, geometry.side(box) / 120)
 
 
 def weighted_mean(pairs: list[tuple[np.ndarray, float]]) -> np.ndarray:

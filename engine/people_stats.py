@@ -3,6 +3,7 @@ once per edit in one pass over the tracks, so a grid of hundreds of people re-so
 
 from dataclasses import dataclass
 
+from engine import geometry
 from engine.records import Action, Identity, MatchStatus, Project, Track
 
 SHORT_SECONDS = 1.0
@@ -34,7 +35,7 @@ class PersonStats:
 def face_area(track: Track) -> float:
     frame = track.thumbnail_frame if track.thumbnail_frame is not None else track.start
     box = track.box_at(frame)
-    return (box[2] - box[0]) * (box[3] - box[1]) if box else 0.0
+    return geometry.area(box) if box else 0.0
 
 
 def _covered(tracks: list[Track]) -> int:

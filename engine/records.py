@@ -7,9 +7,10 @@ from enum import StrEnum
 
 import numpy as np
 
-SCHEMA_VERSION = 2
+from engine import geometry
+from engine.geometry import Box
 
-Box = tuple[float, float, float, float]
+SCHEMA_VERSION = 2
 
 
 class Action(StrEnum):
@@ -40,17 +41,15 @@ class Detection:
 
     @property
     def size(self) -> float:
-        return max(self.box[2] - self.box[0], self.box[3] - self.box[1])
+        return geometry.side(self.box)
 
     def scaled(self, factor: float) -> "Detection":
         points = None if self.landmarks is None else tuple((x * factor, y * factor) for x, y in self.landmarks)
-        x0, y0, x1, y1 = self.box
-        return Detection((x0 * factor, y0 * factor, x1 * factor, y1 * factor), self.score, points)
+        return Detection(geometry.scaled(self.box, factor), self.score, points)
 
     def shifted(self, dx: float, dy: float) -> "Detection":
         points = None if self.landmarks is None else tuple((x + dx, y + dy) for x, y in self.landmarks)
-        x0, y0, x1, y1 = self.box
-        return Detection((x0 + dx, y0 + dy, x1 + dx, y1 + dy), self.score, points)
+        return Detection(geometry.shifted(self.box, dx, dy), self.score, points)
 
 
 @dataclass
@@ -78,9 +77,7 @@ class Track:
     def best_frames(self, count: int) -> list[int]:
         """Frames where the face was actually detected, largest and most confident first: where recognition
         has the most pixels to work with."""
-        quality = [
-            (s * max(b[2] - b[0], b[3] - b[1]), i) for i, (b, s) in enumerate(zip(self.boxes, self.scores)) if s > 0
-        ]
+        quality = [(s * geometry.side(b), i) for i, (b, s) in enumerate(zip(self.boxes, self.scores)) if s > 0]
         return [self.start + i for _, i in sorted(quality, reverse=True)[:count]]
 
 

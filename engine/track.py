@@ -10,6 +10,7 @@ import cv2
 import lap
 import numpy as np
 
+from engine.geometry import iou_matrix, sides
 from engine.records import Box, Detection, Track
 
 
@@ -38,23 +39,12 @@ class TrackerSettings:
         return settings
 
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-
-
 def _match_cost(last: np.ndarray, found: np.ndarray) -> np.ndarray:
     """IoU, relaxed by centre distance so a small face that moved more than its own width still links,
     but never to a box of less than half or more than twice the size: that is another face."""
     iou = iou_matrix(last, found)
-    size = np.maximum(last[:, 2] - last[:, 0], last[:, 3] - last[:, 1])[:, None]
-    found_size = np.maximum(found[:, 2] - found[:, 0], found[:, 3] - found[:, 1])[None, :]
+    size = sides(last)[:, None]
+    found_size = sides(found)[None, :]
     similar = (found_size >= size / 2) & (found_size <= size * 2)
     centre_last = (last[:, None, :2] + last[:, None, 2:]) / 2
     centre_found = (found[None, :, :2] + found[None, :, 2:]) / 2

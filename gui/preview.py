@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine import render
+from engine import geometry, render
 from engine.records import Action, Decision
 from gui.document import Document
 from gui.images import to_qimage
@@ -107,7 +107,7 @@ class PreviewView(QWidget):
     def face_at(self, point: QPointF) -> Decision | None:
         """The smallest box under the pointer, so a face in front of a larger region can still be picked."""
         hits = [d for d in self.decisions() if self.to_widget(d.box).adjusted(-3, -3, 3, 3).contains(point)]
-        return min(hits, key=lambda d: (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]), default=None)
+        return min(hits, key=lambda d: geometry.area(d.box), default=None)
 
     # Painting
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from engine import detect
+from engine.geometry import iou_matrix
 from engine.stills import read_image
-from engine.track import iou_matrix
 from models import centerface
 from tests.helpers import HAMILTON, STILLS
 

@@ -11,8 +11,8 @@ import pytest
 from engine import detect
 from engine.detect.mtcnn import suppress
 from engine.errors import MissingModelError
+from engine.geometry import iou_matrix
 from engine.stills import read_image
-from engine.track import iou_matrix
 from models import mtcnn, tflite
 from models.tensorflow import tensorflow
 from tests.helpers import HAMILTON, ROOT, STILLS

@@ -6,9 +6,9 @@ import pytest
 
 from engine import analyze, detect, video
 from engine.bench import transcode
+from engine.geometry import iou_matrix
 from engine.records import DetectorSettings
 from engine.scenes import THUMB_WIDTH, Detail, Triage
-from engine.track import iou_matrix
 from tests.helpers import CLIP
 
 

@@ -25,7 +25,7 @@ import cv2
 import dlib
 import numpy as np
 
-from engine import analyze, decisions, detect, identities, video
+from engine import analyze, decisions, detect, geometry, identities, video
 from engine.records import Action, MatchStatus, Project, Source, Track
 from engine.stills import read_image
 from models.face_descriptor import describe
@@ -199,7 +199,7 @@ def render(episode: Episode, photos: Photos, path: Path, seed: int) -> tuple[lis
             canvas = np.roll(background, (int(shift[1]), int(shift[0])), axis=(0, 1)).copy()
             for k, face in enumerate(shot):
                 rgb, box = photos(face.photo)
-                side = max(box[2] - box[0], box[3] - box[1])
+                side = geometry.side(box)
                 factor = face.size * scale / side
                 cx = WIDTH / 2 + (face.centre[0] - WIDTH / 2) * scale + shift[0]
                 cy = HEIGHT / 2 + (face.centre[1] - HEIGHT / 2) * scale + shift[1]
@@ -284,7 +284,7 @@ def score(episode: Episode, truth: list[Track], labels: dict[int, str], proj: Pr
     result = Score()
     for track in truth:
         kept = decisions.track_action(proj, track) == Action.KEEP
-        sizes = [max(b[2] - b[0], b[3] - b[1]) for b in track.boxes]
+        sizes = [geometry.side(b) for b in track.boxes]
         if labels[track.id] == episode.kept:
             visible = sum(s >= VISIBLE for s in sizes)
             result.visible_faces += visible
@@ -334,7 +334,7 @@ def verification(group: dict[str, list[Path]], photos: Photos, rng: random.Rando
         for name, files in group.items():
             for f in files:
                 rgb, box = photos(f)
-                factor = size / max(box[2] - box[0], box[3] - box[1])
+                factor = size / geometry.side(box)
                 small = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
                 vectors[f] = (name, identities.embed(small, [v * factor for v in box]))
         kinds: dict[str, list[float]] = {"same": [], "relatives": [], "east-asian": [], "others": []}
@@ -405,7 +405,7 @@ def hamilton() -> str:
 
 
 def _max_size(track: Track) -> float:
-    return max(max(b[2] - b[0], b[3] - b[1]) for b in track.boxes)
+    return max(geometry.side(b) for b in track.boxes)
 
 
 def main(argv=None) -> int:

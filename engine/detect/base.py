@@ -40,16 +40,6 @@ def fit_scale(side: int | None, height: int, width: int) -> float:
     return min(1.0, side / max(height, width)) if side else 1.0
 
 
-def clip_box(box, width: int, height: int) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = box
-    return (
-        float(np.clip(x0, 0, width)),
-        float(np.clip(y0, 0, height)),
-        float(np.clip(x1, 0, width)),
-        float(np.clip(y1, 0, height)),
-    )
-
-
 def as_rgb(image: np.ndarray) -> np.ndarray:
     """Detectors take contiguous 3-channel RGB; frames may be rotated views or grey/RGBA stills."""
     if image.ndim == 2:

@@ -3,8 +3,9 @@
 import cv2
 import numpy as np
 
-from engine.detect.base import Detector, clip_box
+from engine.detect.base import Detector
 from engine.errors import MissingModelError
+from engine.geometry import clipped
 from engine.records import Detection
 
 
@@ -39,7 +40,7 @@ class DlibHogDetector(Detector):
         rects, scores, _ = self._detector.run(image, _upsampling(image, self.upsample), self.threshold)
         height, width = image.shape[:2]
         return [
-            Detection(clip_box((r.left(), r.top(), r.right(), r.bottom()), width, height), float(s))
+            Detection(clipped((r.left(), r.top(), r.right(), r.bottom()), width, height), float(s))
             for r, s in zip(rects, scores)
         ]
 
@@ -59,7 +60,7 @@ class DlibCnnDetector(Detector):
         found = self._detector(image, _upsampling(image, self.upsample))
         return [
             Detection(
-                clip_box((d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()), width, height),
+                clipped((d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()), width, height),
                 float(d.confidence),
             )
             for d in found
