@@ -92,6 +92,7 @@ def test_shipped_models_come_first_and_conversion_needs_tensorflow(tmp_path, mon
     assert tflite.converted("x.tflite", lambda: pytest.fail("converted although shipped")) == b"shipped"
     assert tflite.converted("y.tflite", lambda: b"new") == b"new"
     assert (tmp_path / "cache" / "limelight" / "y.tflite").read_bytes() == b"new"
+    assert [p.name for p in (tmp_path / "cache" / "limelight").iterdir()] == ["y.tflite"], "no temporary file left"
 
     def no_tensorflow():
         raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")
