@@ -42,7 +42,7 @@ gui: setup
 	touch $@
 
 bench: setup .venv-deface/.installed bench-identity
-	PATH="$(CURDIR)/.venv-deface/bin:$$PATH" $(PY) -m engine.bench
+	PATH="$(CURDIR)/.venv-deface/bin:$$PATH" $(PY) -m tools.bench
 	$(PY) -m tools.wider_eval
 	$(PY) -m tools.recall_bench
 	$(PY) tools/batch_bench.py

@@ -14,7 +14,7 @@ import cv2
 
 from engine import atomic
 from engine.decisions import by_frame
-from engine.preview import crops
+from engine.frame_source import crops
 from engine.project import fingerprint
 from engine.records import Action, Box, Identity, MatchStatus, Project
 

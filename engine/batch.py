@@ -347,7 +347,7 @@ def _wind_down(backend, summary: Summary, on_result) -> None:
 
 def default_workers(tasks: int) -> int:
     """One worker per core, fewer if available memory would not hold them at 1 GiB each (a 1080p job peaks
-    under 500 MB, see engine.bench; 4K needs more), never more than there are jobs."""
+    under 500 MB, see tools.bench; 4K needs more), never more than there are jobs."""
     cores = os.cpu_count() or 1
     memory = _available_memory()
     by_memory = max(1, memory // (1 << 30)) if memory else cores

@@ -10,8 +10,8 @@ from typing import Iterable, Iterator
 import cv2
 import numpy as np
 
+from engine.frame_source import FrameSource
 from engine.job import Job
-from engine.preview import FrameSource
 from engine.records import Box, Project
 from engine.track import shot_of
 

@@ -12,8 +12,8 @@ from engine.analyze import analyze
 from engine.checkpoint import discard
 from engine.errors import ProjectFileError, UserError
 from engine.export import export
+from engine.frame_source import crops
 from engine.identities import load_known_faces
-from engine.preview import crops
 from engine.records import Action, ExportSettings, Project
 from engine.video import probe
 from gui import storage

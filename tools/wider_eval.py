@@ -18,10 +18,10 @@ from typing import Callable
 import numpy as np
 
 from engine import detect
-from engine.evaluate import average_precision
 from engine.geometry import areas, grown, iou_matrix, sides
 from engine.records import Detection
 from engine.stills import read_image
+from tools.evaluate import average_precision
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/wider-val-dev"
 SETTINGS = ("easy", "medium", "hard")

@@ -1,4 +1,4 @@
-"""The detectors of the original LimeLight comparison, kept to measure the default against (engine.evaluate)."""
+"""The detectors of the original LimeLight comparison, kept to measure the default against (tools.evaluate)."""
 
 import cv2
 import numpy as np

@@ -1,4 +1,4 @@
-"""CenterFace, the default detector: best recall per millisecond of the models we can ship (see engine.bench).
+"""CenterFace, the default detector: best recall per millisecond of the models we can ship (see tools.bench).
 
 It runs on the LiteRT interpreter, which starts in milliseconds; TensorFlow is only loaded the first time, to
 convert the model."""

