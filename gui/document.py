@@ -98,6 +98,9 @@ class Document(QObject):
     """Analysis found faces on this frame (before tracking, so not yet anyone's)."""
     saved = Signal(str)
     save_failed = Signal(str)
+    selection_changed = Signal(object)
+    """The person the editor is looking at (an identity id, or None) changed: the preview, the people panel and
+    the timeline all show this one person, so each reads it here instead of keeping its own copy."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -108,12 +111,13 @@ class Document(QObject):
         self.found: dict[int, list[Detection]] = {}
         self.undo_stack = QUndoStack(self)
         self._frames: dict[int, list[Decision]] = {}
-        self._actions: dict[int, str] | None = None
+        self._actions: dict[int, Action] | None = None
         self._people: dict[int, Identity] | None = None
         self._text = ProjectText()
         self._figures = people_stats.TrackFigures()
         self._stats: dict[int, people_stats.PersonStats] | None = None
         self._dirty = False
+        self._selected: int | None = None
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save)
 
@@ -135,9 +139,25 @@ class Document(QObject):
 
     def _take(self, project: Project | None, path: Path | None) -> None:
         self.project, self.path, self._frames = project, path, {}
-        self._stats = self._actions = self._people = None
+        self._stats = self._actions = self._people = self._selected = None
         self.undo_stack.clear()
         self.opened.emit()
+
+    @property
+    def opened_project(self) -> Project:
+        """The project, for views that act only while one is open: asking otherwise is a programming error."""
+        if self.project is None:
+            raise RuntimeError("no project is open")
+        return self.project
+
+    @property
+    def selected_person(self) -> int | None:
+        return self._selected
+
+    def select_person(self, identity_id: int | None) -> None:
+        """Announced even when it is already the one selected: the views bring it into sight again."""
+        self._selected = identity_id
+        self.selection_changed.emit(identity_id)
 
     def add_detections(self, frame: int, faces: list[Detection]) -> None:
         self.found[frame] = faces
@@ -163,12 +183,12 @@ class Document(QObject):
             self._frames[frame] = decisions.at_frame(self.project, frame, self.actions())
         return self._frames[frame]
 
-    def actions(self) -> dict[int, str]:
+    def actions(self) -> dict[int, Action]:
         if self._actions is None:
             self._actions = decisions.track_actions(self.project)
         return self._actions
 
-    def action(self, track: Track) -> str:
+    def action(self, track: Track) -> Action:
         return self.actions()[track.id]
 
     def touch(self) -> None:

@@ -1,7 +1,7 @@
 """The right-click menu on a face, in the preview and on a person's card: every decision the editor can take about
 it, each one undoable."""
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -21,12 +21,12 @@ def face_menu(
     document: Document,
     track_id: int,
     parent: QWidget | None = None,
-    selected: list[int] = (),
+    selected: Sequence[int] = (),
     report: Callable[[str], None] = lambda text: None,
     rename: Callable[[int], None] | None = None,
 ) -> QMenu:
     """`selected`: the people chosen in the people grid, offered as the ones to merge this person with."""
-    project = document.project
+    project = document.opened_project
     track = project.track(track_id)
     menu = QMenu(parent)
     if track.manual:

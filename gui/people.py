@@ -303,7 +303,8 @@ class PeopleGrid(QListView):
 
 
 class PeoplePanel(QWidget):
-    person_selected = Signal(int)
+    person_clicked = Signal(int)
+    """One card clicked on its own (the document's selection follows): the window shows that person's best moment."""
     message = Signal(str)
 
     def __init__(self, document: Document, known_faces_actions: list[QAction], parent: QWidget | None = None):
@@ -393,6 +394,7 @@ class PeoplePanel(QWidget):
         layout.addWidget(self.empty)
         layout.addLayout(actions)
         document.opened.connect(self._opened)
+        document.selection_changed.connect(self.select)
         document.changed.connect(self.refresh)
         self._opened()
 
@@ -476,7 +478,8 @@ class PeoplePanel(QWidget):
 
     def _clicked(self, index: QModelIndex) -> None:
         if len(self._selected_rows()) == 1:
-            self.person_selected.emit(index.data(ID_ROLE))
+            self.document.select_person(index.data(ID_ROLE))
+            self.person_clicked.emit(index.data(ID_ROLE))
 
     # Decisions
 

@@ -4,7 +4,7 @@ Click a face to keep or blur that person; right-click for more; drag on empty pi
 drag a drawn region (or its corner) to move (or resize) it. All positions leave this widget in image pixels."""
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine import geometry, render
@@ -31,10 +31,9 @@ class PreviewView(QWidget):
         super().__init__(parent)
         self.document, self.player = document, player
         self.show_result = False
-        self.highlight: int | None = None
         self.selected_region: int | None = None
         self.pending: tuple | None = None
-        self._image = None
+        self._image: QImage | None = None
         self._hover: Decision | None = None
         self._drag: dict | None = None
         self.setMouseTracking(True)
@@ -44,10 +43,11 @@ class PreviewView(QWidget):
         player.frame_changed.connect(self.refresh)
         document.changed.connect(self.refresh)
         document.opened.connect(self._reset)
+        document.selection_changed.connect(self.update)
         document.detections.connect(lambda frame: frame == player.index and self.update())
 
     def _reset(self) -> None:
-        self.selected_region = self.highlight = self.pending = None
+        self.selected_region = self.pending = None
         self.refresh()
 
     def set_show_result(self, on: bool) -> None:
@@ -61,10 +61,6 @@ class PreviewView(QWidget):
 
     def select_region(self, track_id: int | None) -> None:
         self.selected_region = track_id
-        self.update()
-
-    def set_highlight(self, identity_id: int | None) -> None:
-        self.highlight = identity_id
         self.update()
 
     def refresh(self) -> None:
@@ -100,6 +96,7 @@ class PreviewView(QWidget):
         return QRectF(area.x() + x0 * scale, area.y() + y0 * scale, (x1 - x0) * scale, (y1 - y0) * scale)
 
     def to_image(self, point: QPointF) -> tuple[float, float]:
+        assert self._image is not None, "pointer positions are asked for only while a frame is shown"
         area, scale = self.image_rect(), self._scale()
         width, height = self._image.width(), self._image.height()
         return (min(max((point.x() - area.x()) / scale, 0), width), min(max((point.y() - area.y()) / scale, 0), height))
@@ -122,11 +119,13 @@ class PreviewView(QWidget):
         if self.document.project is None:
             self._paint_detections(painter)
         elif not self.show_result:
-            for decision in sorted(self.decisions(), key=lambda d: d.identity == self.highlight):
+            for decision in sorted(self.decisions(), key=lambda d: d.identity == self.document.selected_person):
                 self._paint_decision(painter, decision)
         else:
             for decision in self.decisions():
-                if decision == self._hover or (decision.identity is not None and decision.identity == self.highlight):
+                if decision == self._hover or (
+                    decision.identity is not None and decision.identity == self.document.selected_person
+                ):
                     self._paint_decision(painter, decision)
         for box in filter(None, (self.pending, self._drag and self._drag.get("box"))):
             painter.setPen(QPen(ACCENT, 2, Qt.PenStyle.DashLine))
@@ -164,7 +163,7 @@ class PreviewView(QWidget):
         drawn = decision.manual
         strong = (
             decision == self._hover
-            or (decision.identity is not None and decision.identity == self.highlight)
+            or (decision.identity is not None and decision.identity == self.document.selected_person)
             or (drawn and decision.track == self.selected_region)
         )
         fill = QColor(colour)
@@ -185,7 +184,7 @@ class PreviewView(QWidget):
         if decision.manual:
             return "Drawn region"
         name = (
-            person_label(self.document.project.identity(decision.identity))
+            person_label(self.document.opened_project.identity(decision.identity))
             if decision.identity
             else f"Face {decision.track}"
         )

@@ -35,7 +35,7 @@ def test_clicking_a_face_toggles_that_person_everywhere_and_autosaves(opened, qt
     qtbot.waitUntil(lambda: saved_decision(opened, person.id) == Action.KEEP)
     assert opened.people.selected_ids() == [person.id]
     assert opened.document.stats()[person.id].state == Action.KEEP
-    assert opened.timeline.lanes.selected == person.id
+    assert opened.document.selected_person == person.id
 
 
 def test_undo_and_redo_a_decision(opened, qtbot):
@@ -148,10 +148,10 @@ def test_timeline_lane_click_seeks_and_selects_the_person(opened, qtbot):
     _, identity, tracks = rows[row]
     target = (tracks[0].start + tracks[0].end) // 2
     point = QPoint(int(lanes.x_of(target + 0.5)), row * LANE_HEIGHT + LANE_HEIGHT // 2)
-    opened.timeline.scroll.ensureVisible(0, point.y())
+    opened.timeline.lane_area.ensureVisible(0, point.y())
     qtbot.mouseClick(lanes, Qt.MouseButton.LeftButton, pos=point)
     assert abs(opened.player.index - target) <= 1
-    assert lanes.selected == identity and opened.preview.highlight == identity
+    assert opened.document.selected_person == identity and opened.people.selected_ids() == [identity]
     ruler = opened.timeline.ruler
     qtbot.mouseClick(ruler, Qt.MouseButton.LeftButton, pos=QPoint(int(ruler.x_of(200.5)), 10))
     assert opened.player.index == 200
@@ -164,7 +164,7 @@ def test_people_cards_show_faces_and_a_click_selects_and_seeks(opened, qtbot):
     thumb = model.thumbnail(person)
     assert thumb is not None and not thumb.isNull()
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.visualRect(model.index(0)).center())
-    assert opened.preview.highlight == person
+    assert opened.document.selected_person == person
     assert opened.player.index == opened.document.stats()[person].best_frame
 
 

@@ -188,7 +188,7 @@ def test_review_mode_steps_through_moments_with_n_and_p(opened, qtbot):
     qtbot.keyClick(opened, Qt.Key.Key_N)
     assert opened.player.index == moments[2].frame
     track = opened.document.project.track(moments[2].track)
-    assert opened.preview.highlight == track.identity
+    assert opened.document.selected_person == track.identity and opened.people.selected_ids() == [track.identity]
     qtbot.keyClick(opened, Qt.Key.Key_P)
     assert opened.player.index == moments[1].frame and "Review 2 of" in opened.review.label.text()
     kept_start = next(i for i, m in enumerate(moments) if "kept face appears" in m.describe())
