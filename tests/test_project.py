@@ -36,6 +36,10 @@ def test_edits_survive_a_save(analysed, tmp_path):
     path = tmp_path / "edited.json"
     project.save(proj, path)
     again = project.load(path)
+    saved = json.loads(path.read_text())
+    assert next(p for p in saved["identities"] if p["id"] == person.id)["decision"] == "keep", "the words stay"
+    assert saved["overrides"][str(track.id)] == "ignore"
+    assert type(again.identity(person.id).decision) is Action and type(again.overrides[track.id]) is Action
     assert again.identity(person.id).decision == Action.KEEP
     assert again.overrides[track.id] == Action.IGNORE
     assert again.track(drawn.id).manual and again.track(drawn.id).boxes == [(5, 5, 50, 50)] * 3
