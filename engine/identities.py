@@ -150,15 +150,17 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
 
 
 def _clear(a: int, b: int, average: np.ndarray, apart: np.ndarray, alive: np.ndarray) -> bool:
-    """Whether groups `a` and `b` are clearly one person, not just the nearest pair.
+    """Whether groups `a` and `b` are clearly one person, not merely the nearest pair left.
 
-    Ambiguous: one of them is about as near (within AMBIGUOUS) to a third group the video proves is someone
-    else than the other (on screen with it). A father seen as near to his son as to himself stays alone.
-    Beyond CLUSTER_TOLERANCE (up to CLUSTER_LOOSE) a pair is joined only when both stand CLUSTER_GAP
-    apart from every other group: a person's odd photo or angle joins them when nobody else comes close."""
+    Not when one of them is about as near (within AMBIGUOUS) to a third group that the video proves is not
+    the other one (they were on screen together): a father's face as near to his son as to his own other
+    faces is a guess either way, and stays its own person. Past CLUSTER_TOLERANCE (up to CLUSTER_LOOSE), only
+    when both are CLUSTER_GAP nearer each other than to any other group: a person's odd photo or angle joins
+    them when nobody else comes close."""
     d = average[a, b]
+    others = alive.copy()
+    others[[a, b]] = False
     for x, y in ((a, b), (b, a)):
-        others = alive & (np.arange(len(alive)) != a) & (np.arange(len(alive)) != b)
         if (others & apart[y] & (average[x] < d + AMBIGUOUS)).any():
             return False
         if d >= CLUSTER_TOLERANCE and (others & (average[x] < d + CLUSTER_GAP)).any():
