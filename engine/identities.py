@@ -125,7 +125,7 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
         a, b = map(int, np.unravel_index(np.argmin(candidates), candidates.shape))
         if not candidates[a, b] < CLUSTER_LOOSE:
             break
-        if not _clear(a, b, average, apart, alive):
+        if not _clear(a, b, average, apart, alive, size):
             blocked[a, b] = blocked[b, a] = True
             continue
         average[a] = average[:, a] = (size[a] * average[a] + size[b] * average[b]) / (size[a] + size[b])
@@ -149,21 +149,25 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
     return identities
 
 
-def _clear(a: int, b: int, average: np.ndarray, apart: np.ndarray, alive: np.ndarray) -> bool:
+def _clear(a: int, b: int, average: np.ndarray, apart: np.ndarray, alive: np.ndarray, size: np.ndarray) -> bool:
     """Whether groups `a` and `b` are clearly one person, not merely the nearest pair left.
 
     Not when one of them is about as near (within AMBIGUOUS) to a third group that the video proves is not
     the other one (they were on screen together): a father's face as near to his son as to his own other
     faces is a guess either way, and stays its own person. Past CLUSTER_TOLERANCE (up to CLUSTER_LOOSE), only
-    when both are CLUSTER_GAP nearer each other than to any other group: a person's odd photo or angle joins
-    them when nobody else comes close."""
+    a single track, and only when both are CLUSTER_GAP nearer each other than to any other group: one odd photo
+    or angle of a person joins them when nobody else comes close, but several tracks that agree with each other
+    are a person of their own (two East Asian people among a Western cast stand apart from it together)."""
     d = average[a, b]
+    loose = d >= CLUSTER_TOLERANCE
+    if loose and min(size[a], size[b]) > 1:
+        return False
     others = alive.copy()
     others[[a, b]] = False
     for x, y in ((a, b), (b, a)):
         if (others & apart[y] & (average[x] < d + AMBIGUOUS)).any():
             return False
-        if d >= CLUSTER_TOLERANCE and (others & (average[x] < d + CLUSTER_GAP)).any():
+        if loose and (others & (average[x] < d + CLUSTER_GAP)).any():
             return False
     return True
 
