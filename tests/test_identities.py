@@ -223,3 +223,22 @@ def test_an_odd_photo_joins_its_person_when_nobody_else_comes_close(lfw):
     identities.apply_known_faces(people, known, tracks)
     assert _status(people, 7) == ("keep", identities.MATCHED)
     assert all(_status(people, t)[0] == "blur" for t in (2, 4, 6))
+
+
+def test_two_people_apart_from_the_cast_together_stay_two(lfw):
+    """Choi Sung-hong's two photos agree with each other (0.48) and are 0.47 to 0.59 from Hu Jintao's, all of
+    them 0.65 or more from the Western cast around them: standing apart together does not make them one person."""
+    shots = [
+        [("Paul_McCartney", 2), ("Hu_Jintao", 2), ("Monica_Seles", 6)],
+        [("Paul_McCartney", 5), ("Monica_Seles", 3), ("Hu_Jintao", 8)],
+        [("Monica_Seles", 5), ("Choi_Sung-hong", 4, 54)],
+        [("Hu_Jintao", 5), ("Monica_Seles", 1)],
+        [("Choi_Sung-hong", 1), ("Paul_McCartney", 3)],
+    ]
+    tracks, who = [], {}
+    for number, shot in enumerate(shots):
+        for face in shot:
+            tracks.append(_track(len(tracks) + 1, 20 * number, 20 * number + 10, lfw(*face).tolist()))
+            who[len(tracks)] = face[0]
+    for person in _people(tracks):
+        assert len({who[t] for t in person.tracks}) == 1, [who[t] for t in person.tracks]
