@@ -189,17 +189,24 @@ def test_small_faces_are_recognised_from_40_pixels(lfw):
     assert np.linalg.norm(small - lfw("George_W_Bush", 1)) > identities.MATCH_WEAK
 
 
+def _filmed(lfw, shots) -> tuple[list[Track], dict[int, str]]:
+    """One track per LFW photo (name, number[, face size]), shots one after another, faces of a shot on screen
+    together; and who each track shows."""
+    tracks, who = [], {}
+    for number, shot in enumerate(shots):
+        for face in shot:
+            tracks.append(_track(len(tracks) + 1, 20 * number, 20 * number + 10, lfw(*face).tolist()))
+            who[len(tracks)] = face[0]
+    return tracks, who
+
+
 def test_a_relative_as_near_to_his_son_as_to_himself_joins_neither(lfw):
     """Small faces of father and son are about as near each other as to their own other photos; the video
     proves they are two people (on screen together). Joining them is a guess, and a wrong one puts father and
     son in one identity: an ambiguous face stays its own person."""
     W, HW = "George_W_Bush", "George_HW_Bush"
     shots = [[(HW, 2, 56)], [(W, 1, 56), (HW, 5, 44)], [(W, 3, 56)], [(W, 4, 56), (HW, 7, 44)]]
-    tracks, who = [], {}
-    for number, shot in enumerate(shots):
-        for face in shot:
-            tracks.append(_track(len(tracks) + 1, 20 * number, 20 * number + 10, lfw(*face).tolist()))
-            who[len(tracks)] = face[0]
+    tracks, who = _filmed(lfw, shots)
     for person in _people(tracks):
         assert len({who[t] for t in person.tracks}) == 1, [who[t] for t in person.tracks]
 
@@ -213,10 +220,7 @@ def test_an_odd_photo_joins_its_person_when_nobody_else_comes_close(lfw):
         [("Yao_Ming", 2), ("William_Ford_Jr", 2)],
         [("Yao_Ming", 5)],
     ]
-    tracks = []
-    for number, shot in enumerate(shots):
-        for face in shot:
-            tracks.append(_track(len(tracks) + 1, 20 * number, 20 * number + 10, lfw(*face).tolist()))
+    tracks, _ = _filmed(lfw, shots)
     people = _people(tracks)
     assert sorted(next(p for p in people if 1 in p.tracks).tracks) == [1, 3, 5, 7]
     known = [identities.KnownFace("Yao", [lfw("Yao_Ming", 1)])]
@@ -235,10 +239,6 @@ def test_two_people_apart_from_the_cast_together_stay_two(lfw):
         [("Hu_Jintao", 5), ("Monica_Seles", 1)],
         [("Choi_Sung-hong", 1), ("Paul_McCartney", 3)],
     ]
-    tracks, who = [], {}
-    for number, shot in enumerate(shots):
-        for face in shot:
-            tracks.append(_track(len(tracks) + 1, 20 * number, 20 * number + 10, lfw(*face).tolist()))
-            who[len(tracks)] = face[0]
+    tracks, who = _filmed(lfw, shots)
     for person in _people(tracks):
         assert len({who[t] for t in person.tracks}) == 1, [who[t] for t in person.tracks]
