@@ -13,6 +13,8 @@ import numpy as np
 from engine.geometry import iou_matrix, sides
 from engine.records import Box, Detection, Track
 
+MOTION_PAIRS = 3  # faces that must agree on a camera move
+
 
 @dataclass
 class TrackerSettings:
@@ -53,19 +55,58 @@ def _match_cost(last: np.ndarray, found: np.ndarray) -> np.ndarray:
 
 
 def _associate(tracks: list[dict], found: list[Detection], frame: int, min_match: float):
-    """Extend tracks with the detections that best continue them; returns what stayed unmatched on each side."""
+    """Extend tracks with the detections that best continue them, each track compared where the camera's motion
+    has carried it (`guess`); returns the tracks and the detections left unmatched."""
     unmatched_tracks, unmatched_found = set(range(len(tracks))), set(range(len(found)))
     if tracks and found:
-        score = _match_cost(np.array([t["boxes"][-1] for t in tracks]), np.array([d.box for d in found]))
+        score = _match_cost(np.array([t["guess"] for t in tracks]), np.array([d.box for d in found]))
         _, assigned, _ = lap.lapjv(-score, extend_cost=True)
         for r, c in enumerate(assigned):
             if c >= 0 and score[r, c] >= min_match:
                 tracks[r]["frames"].append(frame)
                 tracks[r]["boxes"].append(found[c].box)
                 tracks[r]["scores"].append(found[c].score)
+                tracks[r]["guess"] = np.array(found[c].box, float)
                 unmatched_tracks.discard(r)
                 unmatched_found.discard(c)
-    return sorted(unmatched_tracks), sorted(unmatched_found)
+    return [tracks[r] for r in sorted(unmatched_tracks)], [found[c] for c in sorted(unmatched_found)]
+
+
+def _extend(tracks: list[dict], strong: list[Detection], weak: list[Detection], frame: int, min_match: float):
+    """Confident detections first, then weak ones for the tracks still unmatched (ByteTrack's order)."""
+    tracks, strong = _associate(tracks, strong, frame, min_match)
+    tracks, weak = _associate(tracks, weak, frame, min_match)
+    return tracks, strong, weak
+
+
+IDENTITY = (1.0, 0.0, 0.0)
+
+
+def camera_motion(tracks: list[dict], frame: int, previous: int) -> tuple[float, float, float]:
+    """The camera's move between two detected frames as a zoom about the origin and a shift (x' = s x + t),
+    the median over the faces found on both: a pan or a zoom carries a small face further than its own width
+    between frames, and without this each frame would start it a new track."""
+    pairs = [
+        (np.array(t["boxes"][-2], float), np.array(t["boxes"][-1], float))
+        for t in tracks
+        if len(t["frames"]) > 1 and t["frames"][-1] == frame and t["frames"][-2] == previous
+    ]
+    if len(pairs) < MOTION_PAIRS:
+        return IDENTITY
+    before, after = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    zoom = float(
+        np.median(
+            (after[:, 2] - after[:, 0] + after[:, 3] - after[:, 1])
+            / np.maximum(before[:, 2] - before[:, 0] + before[:, 3] - before[:, 1], 1e-6)
+        )
+    )
+    shift = np.median((after[:, :2] + after[:, 2:]) / 2 - zoom * (before[:, :2] + before[:, 2:]) / 2, axis=0)
+    return zoom, float(shift[0]), float(shift[1])
+
+
+def _moved(box: np.ndarray, motion: tuple[float, float, float]) -> np.ndarray:
+    zoom, dx, dy = motion
+    return box * zoom + [dx, dy, dx, dy]
 
 
 def link(
@@ -86,6 +127,7 @@ def link(
     cuts = set(cuts)
     open_tracks: list[dict] = []
     finished: list[dict] = []
+    motion, previous = IDENTITY, -1
     for frame, found in enumerate(detections):
         cut = frame in cuts
         still_open: list[dict] = []
@@ -93,12 +135,25 @@ def link(
             alive = frame - t["frames"][-1] <= settings.max_gap and not cut
             (still_open if alive else finished).append(t)
         open_tracks = still_open
+        if cut:
+            motion, previous = IDENTITY, -1
+        if not found:
+            continue
+        # Where each face should be: moved as the camera moved on the last step; the tracks this leaves unmatched
+        # get a second look once this step's own motion is measured (the first step of a pan or a zoom).
+        seen = {id(t): t["guess"] for t in open_tracks}
+        for t in open_tracks:
+            t["guess"] = _moved(seen[id(t)], motion)
         strong = [d for d in found if d.score >= settings.start_score]
         weak = [d for d in found if d.score < settings.start_score]
-        unmatched_tracks, unmatched_strong = _associate(open_tracks, strong, frame, settings.min_iou)
-        _associate([open_tracks[i] for i in unmatched_tracks], weak, frame, settings.min_iou)
-        for c in unmatched_strong:
-            open_tracks.append({"frames": [frame], "boxes": [strong[c].box], "scores": [strong[c].score]})
+        lost, strong, weak = _extend(open_tracks, strong, weak, frame, settings.min_iou)
+        motion, previous = camera_motion(open_tracks, frame, previous), frame
+        if lost and motion != IDENTITY:
+            for t in lost:
+                t["guess"] = _moved(seen[id(t)], motion)
+            lost, strong, weak = _extend(lost, strong, weak, frame, settings.min_iou)
+        for d in strong:
+            open_tracks.append({"frames": [frame], "boxes": [d.box], "scores": [d.score], "guess": np.array(d.box)})
     finished.extend(open_tracks)
     finished = [
         t for t in finished if max(t["scores"]) >= settings.confirm_score or len(t["frames"]) >= settings.confirm_frames

