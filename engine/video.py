@@ -151,16 +151,22 @@ def read_frames(
     packet_sink: Callable[[av.Packet], None] | None = None,
     start: int = 0,
     warn: Callable[[str], None] | None = None,
+    seek: int | None = None,
 ) -> Iterator[Frame]:
     """Decode every frame in presentation order; the packets of every other stream (audio, subtitles, data) go
     to `packet_sink` as they are demuxed, so an export can copy them in the same pass. A file that ends before
-    the frame count its header announces is read to its end and `warn` is told how many frames are missing."""
+    the frame count its header announces is read to its end and `warn` is told how many frames are missing.
+    With `seek`, frame `start`'s presentation time, decoding starts at the keyframe before it instead of at the
+    first frame (the caller checks the times it gets: a container may seek only roughly)."""
     with open_container(path) as container:
         video = container.streams.video[0]
         video.thread_type = "AUTO"
         streams = list(container.streams) if packet_sink else [video]
         rate = video.average_rate or video.guessed_rate or Fraction(25)
         index, position = 0, 0.0
+        if seek is not None:
+            container.seek(seek, stream=video)
+            index = start
         try:
             for packet in container.demux(*streams):
                 if packet.stream.index != video.index:  # flush packets all say stream_index 0
@@ -171,6 +177,8 @@ def read_frames(
                 if packet.pts is not None:
                     position = float(packet.pts * packet.time_base)
                 for frame in packet.decode():
+                    if seek is not None and (frame.pts is None or frame.pts < seek):
+                        continue  # the leading frames of the keyframe's group, or no times to tell
                     if frame.pts is None:  # raw elementary streams (.h264) carry no times: frames at the rate
                         frame.pts, frame.time_base = round(index / rate / video.time_base), video.time_base
                     if index >= start:
