@@ -165,8 +165,11 @@ def read_frames(
         rate = video.average_rate or video.guessed_rate or Fraction(25)
         index, position = 0, 0.0
         if seek is not None:
-            container.seek(seek, stream=video)
-            index = start
+            try:
+                container.seek(seek, stream=video)
+                index = start
+            except av.FFmpegError:
+                seek = None  # a stream without an index (raw H.264): decoded from its start
         try:
             for packet in container.demux(*streams):
                 if packet.stream.index != video.index:  # flush packets all say stream_index 0

@@ -1,0 +1,128 @@
+"""A long video analysed in segments side by side gives the unsplit run's project: the same tracks (some crossing
+a segment boundary), people and decisions, on this machine's pool and on a Ray cluster; so its export is the
+unsplit run's, frame for frame and audio packet for packet."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import av
+import pytest
+
+from engine import analyze, export, identities, pools, project, segments, video
+from engine.job import Job
+from tests.helpers import CLIP, PERFORMER, audio_packets, times
+
+SETTINGS = project.DetectorSettings()
+PARTS = 3
+KEYFRAME_SECONDS = 6.29  # the sample clip's keyframe at frame 163 (6.291 s), after the performer's close-up
+
+
+def concatenate(source: Path, seconds: float, copies: int, target: Path) -> Path:
+    """`copies` times the first `seconds` of `source` (to the keyframe there) in one file, remuxed, not
+    re-encoded: keyframes and audio packets as they were, each stream's times running on from its previous copy."""
+    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in inp.streams}
+        packets = [(p, p.pts, p.dts) for p in inp.demux() if p.dts is not None and p.pts * p.time_base < seconds]
+        span = {
+            index: max(p.pts + p.duration for p, _, _ in packets if p.stream_index == index)
+            - min(p.pts for p, _, _ in packets if p.stream_index == index)
+            for index in streams
+        }
+        for copy in range(copies):
+            for packet, pts, dts in packets:
+                shift = copy * span[packet.stream_index]
+                packet.pts, packet.dts = pts + shift, dts + shift
+                packet.stream = streams[packet.stream_index]
+                out.mux(packet)
+    return target
+
+
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory) -> Path:
+    return concatenate(CLIP, KEYFRAME_SECONDS, 2, tmp_path_factory.mktemp("long") / "long.mp4")
+
+
+@pytest.fixture(scope="module")
+def known() -> list[identities.KnownFace]:
+    return identities.load_known_faces([PERFORMER])
+
+
+@pytest.fixture(scope="module")
+def whole(long_clip, known) -> project.Project:
+    return analyze.analyze(long_clip, SETTINGS, known)
+
+
+@pytest.fixture(scope="module")
+def split(long_clip, known) -> project.Project:
+    return segments.analyze_segmented(
+        long_clip, pools.LocalPool(2, segments.detect_segment), PARTS, SETTINGS, known, Job()
+    )
+
+
+def boundaries(path: Path) -> list[int]:
+    first = segments.first_pass(path, SETTINGS, video.probe(path), Job())
+    return segments.split(first, PARTS)[1:]
+
+
+def test_long_video_is_split_where_faces_cross(long_clip, whole):
+    """Otherwise the next test could not fail: segments at keyframes, and tracks running across them."""
+    cuts = boundaries(long_clip)
+    assert len(cuts) == PARTS - 1
+    crossing = [t for t in whole.tracks if any(t.start < c <= t.end for c in cuts)]
+    assert crossing, (cuts, [(t.start, t.end) for t in whole.tracks])
+
+
+def test_segments_give_the_unsplit_project(whole, split):
+    assert project.to_dict(split) == project.to_dict(whole)
+    assert any(person.decision == project.KEEP for person in split.identities)
+    assert len(split.identities) > 1 and split.cuts
+
+
+def test_segmented_export_is_frame_exact_with_the_sources_audio(long_clip, split, tmp_path):
+    """The project is the unsplit one (above), so is its export: every frame at its source time, and the audio
+    packets copied once, untouched."""
+    output = tmp_path / "split.mp4"
+    export.export(replace(split, export=project.ExportSettings()), output)
+    assert times(output) == times(long_clip) and len(times(long_clip)) == 2 * 163
+    assert audio_packets(output) == audio_packets(long_clip)
+
+
+def test_a_stream_without_timestamps_is_decoded_from_its_start(tmp_path):
+    """A raw H.264 stream cannot seek by time: each segment decodes from the start, and still finds the same."""
+    raw = tmp_path / "clip.h264"
+    with av.open(str(CLIP)) as inp, av.open(str(raw), "w", format="h264") as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for count, packet in enumerate(inp.demux(video=0)):
+            if packet.dts is None or count >= 70:
+                break
+            packet.stream = stream
+            out.mux(packet)
+    settings = project.DetectorSettings()
+    expected = analyze.analyze(raw, settings, recognise=False)
+    found = segments.analyze_segmented(raw, pools.LocalPool(2, segments.detect_segment), 2, settings, recognise=False)
+    assert project.to_dict(found) == project.to_dict(expected) and found.tracks
+
+
+def test_segments_on_a_ray_cluster(ray_cluster, long_clip, known, whole, monkeypatch):
+    address, env = ray_cluster
+    for name in ("RAY_USAGE_STATS_ENABLED", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"):
+        monkeypatch.setenv(name, env[name])
+    found = segments.analyze_segmented(
+        long_clip, pools.RayPool(address, segments.detect_segment), PARTS, SETTINGS, known
+    )
+    assert project.to_dict(found) == project.to_dict(whole)
+
+
+def test_a_container_that_seeks_past_the_frame_is_decoded_from_its_start(monkeypatch):
+    """Some containers (MPEG-TS) seek only roughly: a segment that lands after its first frame notices by the
+    times and decodes from the video's start instead."""
+    first = segments.first_pass(CLIP, SETTINGS, video.probe(CLIP), Job())
+    start, end = first.keyframes[2], first.keyframes[3]
+    segment = segments.Segment("clip", "clip", str(CLIP), start, tuple(first.pts[start:end]), first.due[start:end])
+    exact = video.read_frames
+    monkeypatch.setattr(
+        video,
+        "read_frames",
+        lambda path, start, seek: exact(path, start=start, seek=None if seek is None else seek + 4000),
+    )
+    assert [f.pts for f in segments._frames(segment)] == first.pts[start:end]
