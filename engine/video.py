@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Generator
 
 import av
 import numpy as np
@@ -152,7 +152,7 @@ def read_frames(
     start: int = 0,
     warn: Callable[[str], None] | None = None,
     seek: int | None = None,
-) -> Iterator[Frame]:
+) -> Generator[Frame, None, None]:
     """Decode every frame in presentation order; the packets of every other stream (audio, subtitles, data) go
     to `packet_sink` as they are demuxed, so an export can copy them in the same pass. A file that ends before
     the frame count its header announces is read to its end and `warn` is told how many frames are missing.

@@ -1,7 +1,9 @@
-"""Batch throughput on this machine with 1 and 2 workers, as a ratio measured in one run.
+"""Batch throughput on this machine with 1 and 2 workers, and one video analysed whole against in segments on
+2 workers (engine.segments), each as a ratio measured in one run.
 
-The runs alternate 1, 2, 2, 1 so that a load that drifts during the bench (a shared machine) weighs on both
-sides alike. Inputs are copies of an excerpt of the sample clip, written to a temporary folder."""
+The runs alternate 1, 2, 2, 1 (whole, segments, segments, whole) so that a load that drifts during the bench (a
+shared machine) weighs on both sides alike. Batch inputs are copies of an excerpt of the sample clip, written to
+a temporary folder; segments split the sample clip itself, at its own keyframes."""
 
 import argparse
 import os
@@ -16,8 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine import video  # noqa: E402
+from engine import analyze, export, pools, project, segments, video  # noqa: E402
 from engine.bench import CLIP, transcode  # noqa: E402
+from engine.job import Job  # noqa: E402
 
 
 def timed_batch(inputs: Path, out: Path, workers: int) -> tuple[float, float]:
@@ -33,10 +36,45 @@ def timed_batch(inputs: Path, out: Path, workers: int) -> tuple[float, float]:
     return time.perf_counter() - started, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
+def cpu_seconds() -> float:
+    """This process's and its finished children's (pool workers') user and system time."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def segments_vs_whole(clip: Path, parts: int, work: Path) -> str:
+    """Analysis (no recognition, as a batch does it) whole and in `parts` segments on a 2-worker pool, pool start
+    included; the first pass and one export alone, to show what the split leaves whole."""
+    settings = project.DetectorSettings()
+    runs: dict[str, list[tuple[float, float]]] = {"whole": [], "segments": []}
+    for kind in ("whole", "segments", "segments", "whole"):
+        started, cpu = time.perf_counter(), cpu_seconds()
+        if kind == "whole":
+            proj = analyze.analyze(clip, settings, recognise=False)
+        else:
+            pool = pools.LocalPool(2, segments.detect_segment)
+            proj = segments.analyze_segmented(clip, pool, parts, settings, recognise=False)
+        runs[kind].append((time.perf_counter() - started, cpu_seconds() - cpu))
+    started = time.perf_counter()
+    segments.first_pass(clip, settings, video.probe(clip), Job())
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    export.export(proj, work / "export.mp4")
+    encode = time.perf_counter() - started
+    (whole, whole_cpu), (split, split_cpu) = ([sum(v) / 2 for v in zip(*runs[k])] for k in ("whole", "segments"))
+    return (
+        f"one video ({clip.name}, {len(proj.tracks)} tracks) in {parts} segments on 2 workers: segments / whole "
+        f"= {split / whole:.2f}x wall time, {split_cpu / whole_cpu:.2f}x CPU time (load average "
+        f"{os.getloadavg()[0]:.1f}); the first pass (triage, whole) = {first / whole:.2f}x and one export = "
+        f"{encode / whole:.2f}x the whole analysis"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--parts", type=int, default=2, help="segments of one video")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -56,6 +94,7 @@ def main() -> int:
             f"2 workers {frames / two:.1f} frames/s; 2 workers / 1 worker = {one / two:.2f}x; CPU time per "
             f"frame 2 workers / 1 worker = {two_cpu / one_cpu:.2f}x"
         )
+        print(segments_vs_whole(CLIP, args.parts, work))
     return 0
 
 
