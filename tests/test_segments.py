@@ -2,6 +2,8 @@
 a segment boundary), people and decisions, on this machine's pool and on a Ray cluster; so its export is the
 unsplit run's, frame for frame and audio packet for packet."""
 
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from engine import analyze, audit, decisions, export, identities, pools, project, segments, video
 from engine.job import Job
-from tests.helpers import CLIP, PERFORMER, audio_packets, frames, times
+from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, frames, times
 
 SETTINGS = project.DetectorSettings()
 PARTS = 3
@@ -119,14 +121,28 @@ def test_a_stream_without_timestamps_is_decoded_from_its_start(tmp_path):
     assert project.to_dict(found) == project.to_dict(expected) and found.tracks
 
 
-def test_segments_on_a_ray_cluster(ray_cluster, long_clip, known, whole, monkeypatch):
+RAY_DRIVER = """
+import sys
+from engine import identities, pools, project, segments
+address, clip, known, parts, target = sys.argv[1:]
+pool = pools.RayPool(address, segments.detect_segment)
+faces = identities.load_known_faces([known])
+project.save(segments.analyze_segmented(clip, pool, int(parts), project.DetectorSettings(), faces), target)
+"""
+
+
+def test_segments_on_a_ray_cluster(ray_cluster, long_clip, whole, tmp_path):
+    """The driver runs in its own process, as `limelight batch --ray` does: Ray reads the settings that keep it
+    on 127.0.0.1 when it is imported, and this test process imported it before."""
     address, env = ray_cluster
-    for name in ("RAY_USAGE_STATS_ENABLED", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"):
-        monkeypatch.setenv(name, env[name])
-    found = segments.analyze_segmented(
-        long_clip, pools.RayPool(address, segments.detect_segment), PARTS, SETTINGS, known
+    found, expected = tmp_path / "ray.limelight.json", tmp_path / "whole.limelight.json"
+    arguments = [address, long_clip, PERFORMER, PARTS, found]
+    done = subprocess.run(
+        [sys.executable, "-c", RAY_DRIVER, *map(str, arguments)], env=env, cwd=ROOT, capture_output=True, timeout=900
     )
-    assert project.to_dict(found) == project.to_dict(whole)
+    assert done.returncode == 0, done.stderr.decode()
+    project.save(whole, expected)
+    assert project.to_dict(project.load(found)) == project.to_dict(project.load(expected))
 
 
 def test_a_container_that_seeks_past_the_frame_is_decoded_from_its_start(monkeypatch):
