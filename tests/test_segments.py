@@ -150,11 +150,10 @@ def test_a_container_that_seeks_past_the_frame_is_decoded_from_its_start(monkeyp
     times and decodes from the video's start instead."""
     first = segments.first_pass(CLIP, SETTINGS, video.probe(CLIP), Job())
     start, end = first.keyframes[2], first.keyframes[3]
-    segment = segments.Segment("clip", "clip", str(CLIP), start, tuple(first.pts[start:end]), first.due[start:end])
     exact = video.read_frames
     monkeypatch.setattr(
         video,
         "read_frames",
         lambda path, start, seek: exact(path, start=start, seek=None if seek is None else seek + 4000),
     )
-    assert [f.pts for f in segments._frames(segment)] == first.pts[start:end]
+    assert [f.pts for f in segments._frames(str(CLIP), start, tuple(first.pts[start:end]))] == first.pts[start:end]
