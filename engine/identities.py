@@ -5,16 +5,16 @@ A wrong keep exposes a bystander, the worst thing LimeLight can do, so a known p
 evidence that the video itself supports; anything less is a suggestion the editor confirms, blurred until then."""
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
+from engine import geometry
 from engine.errors import InputError
 from engine.job import Job
+from engine.records import Action, Identity, KnownFace, Match, MatchStatus, Track
 from engine.stills import SUFFIXES, read_image
-from engine.track import Track
 
 MIN_FACE_PIXELS = 40
 CLUSTER_TOLERANCE = 0.5
@@ -24,41 +24,6 @@ MATCH_WEAK = 0.6
 MARGIN = 0.08
 COHORT_GAP = 0.1
 
-MATCHED, SUGGESTED, CONFIRMED, REJECTED = "matched", "suggested", "confirmed", "rejected"
-MATCH_STATUSES = (MATCHED, SUGGESTED, CONFIRMED, REJECTED)
-
-
-@dataclass
-class Match:
-    """Why an identity is, or may be, a known person: the evidence an editor confirms and a legal review reads.
-
-    'matched': strong evidence, kept without asking; 'suggested': uncertain, blurred until the editor confirms;
-    'confirmed' / 'rejected': the editor's answer, which a new analysis never overrides."""
-
-    name: str
-    photo: str
-    distance: float
-    status: str = SUGGESTED
-
-
-@dataclass
-class Identity:
-    """A person: the tracks that show them and what export does with them ('blur' or 'keep')."""
-
-    id: int
-    tracks: list[int]
-    decision: str = "blur"
-    name: str | None = None
-    embedding: list[float] | None = field(default=None, repr=False)
-    match: Match | None = None
-
-
-@dataclass
-class KnownFace:
-    name: str
-    embeddings: list[np.ndarray]
-    photos: list[str] = field(default_factory=list)
-
 
 Evidence = dict[int, list[tuple[np.ndarray, float]]]
 """Per track id: its embeddings with their weights (bigger, more confident faces count more)."""
@@ -66,8 +31,7 @@ Evidence = dict[int, list[tuple[np.ndarray, float]]]
 
 def embed(rgb: np.ndarray, box) -> np.ndarray | None:
     """128-d dlib ResNet descriptor of the face in `box`, or None where the face is too small to tell."""
-    x0, y0, x1, y1 = box
-    if max(x1 - x0, y1 - y0) < MIN_FACE_PIXELS:
+    if geometry.side(box) < MIN_FACE_PIXELS:
         return None
     from models.face_descriptor import describe
 
@@ -76,7 +40,7 @@ def embed(rgb: np.ndarray, box) -> np.ndarray | None:
 
 def weight(box, score: float) -> float:
     """How much one embedding counts: descriptors of faces near the 40-pixel floor are noisier."""
-    return max(score, 0.1) * min(1.0, max(box[2] - box[0], box[3] - box[1]) / 120)
+    return max(score, 0.1) * min(1.0, geometry.side(box) / 120)
 
 
 def weighted_mean(pairs: list[tuple[np.ndarray, float]]) -> np.ndarray:
@@ -227,7 +191,7 @@ def apply_known_faces(
     )
     results: dict[int, Match] = {}
     for row, identity in enumerate(scored):
-        if identity.match is not None and identity.match.status != SUGGESTED:
+        if identity.match is not None and identity.match.status != MatchStatus.SUGGESTED:
             continue
         order = np.argsort(distance[row])
         best = int(order[0])
@@ -244,14 +208,17 @@ def apply_known_faces(
         )
         strong = d <= MATCH_STRONG and runner - d >= MARGIN and cohort - d >= COHORT_GAP and alone
         results[row] = Match(
-            known[best].name, _nearest_photo(vectors[row], known[best]), round(d, 3), MATCHED if strong else SUGGESTED
+            known[best].name,
+            _nearest_photo(vectors[row], known[best]),
+            round(d, 3),
+            MatchStatus.MATCHED if strong else MatchStatus.SUGGESTED,
         )
     changed = []
     for row, match in results.items():
         identity = scored[row]
         identity.match = match
-        if match.status == MATCHED:
-            identity.name, identity.decision = match.name, "keep"
+        if match.status == MatchStatus.MATCHED:
+            identity.name, identity.decision = match.name, Action.KEEP
             changed.append(identity)
     return changed
 

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import av
 
-from engine import analyze, audit, batch, decisions, export, identities, project, render, video
+from engine import analyze, audit, batch, decisions, export, project, render, video
 from engine.ahead import ahead
-from engine.detect.base import Detection
 from engine.errors import Cancelled, InputError, OutputError
 from engine.job import Job
+from engine.records import Decision, Detection, DetectorSettings, ExportSettings, KnownFace, Project
 from engine.scenes import Detail, Triage
 
 # Rough cost of a frame by how closely it is looked at, in frames only decoded and triaged, for cutting segments of
@@ -65,7 +65,7 @@ class FirstPass:
     cuts: list[int]
 
 
-def first_pass(path, settings: project.DetectorSettings, info: video.VideoInfo, job: Job) -> FirstPass:
+def first_pass(path, settings: DetectorSettings, info: video.VideoInfo, job: Job) -> FirstPass:
     """Triage over the whole video, as the unsplit analysis does it, and where a segment can start."""
     triage = Triage(info.fps, settings.stride, fine_every=settings.fine_every)
     pts, keyframes, due = [], [], bytearray()
@@ -98,7 +98,7 @@ def _starts(costs: list[int], keyframes: list[int], parts: int) -> list[int]:
     return starts
 
 
-def detect_segment(segment: Segment, settings: project.DetectorSettings, progress=None, cancel_event=None) -> Found:
+def detect_segment(segment: Segment, settings: DetectorSettings, progress=None, cancel_event=None) -> Found:
     """A pool's job: the segment's faces, frame by frame, as the unsplit analysis finds them."""
     info = video.probe(segment.source)
     detector, glance, scales = analyze.detectors(settings, info)
@@ -150,14 +150,14 @@ def analyze_segmented(
     path: str | os.PathLike,
     pool,
     parts: int,
-    settings: project.DetectorSettings | None = None,
-    known: list[identities.KnownFace] | None = None,
+    settings: DetectorSettings | None = None,
+    known: list[KnownFace] | None = None,
     job: Job | None = None,
     recognise: bool = True,
-) -> project.Project:
+) -> Project:
     """`analyze.analyze`'s project, with detection in up to `parts` segments on `pool` (engine.pools, which is
     started and closed here); recognition, when asked for, runs here, once."""
-    settings = settings or project.DetectorSettings()
+    settings = settings or DetectorSettings()
     job = job or Job()
     info = video.probe(path)
     first = first_pass(path, settings, info, job)
@@ -212,7 +212,7 @@ class Part:
     source: str
     start: int
     pts: tuple[int, ...]
-    plan: dict[int, list[decisions.Decision]]
+    plan: dict[int, list[Decision]]
     target: str
     time_base: Fraction
 
@@ -222,7 +222,7 @@ class Encoded:
     start: int
 
 
-def encode_part(part: Part, settings: project.ExportSettings, progress=None, cancel_event=None) -> Encoded:
+def encode_part(part: Part, settings: ExportSettings, progress=None, cancel_event=None) -> Encoded:
     """A pool's job: one part of an export, rendered and encoded as `export.export` does it."""
     job = _job(part.name, progress, cancel_event)
 
@@ -251,7 +251,7 @@ def keyframe_index(path) -> tuple[list[int], list[int]]:
 
 
 def export_segmented(
-    proj: project.Project,
+    proj: Project,
     output: str | os.PathLike,
     pool,
     parts: int,
@@ -293,7 +293,7 @@ def export_segmented(
     return export.Exported(Path(output), list(job.warnings))
 
 
-def _join(source, parts: list[Part], output, settings: project.ExportSettings, job: Job) -> None:
+def _join(source, parts: list[Part], output, settings: ExportSettings, job: Job) -> None:
     """The parts' video packets in order, each at its frame's source time, interleaved by time with the
     source's other streams, copied once."""
     with av.open(parts[0].target) as first:

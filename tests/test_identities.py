@@ -6,8 +6,8 @@ import pytest
 
 from engine import identities, video
 from engine.errors import InputError
+from engine.records import Identity, KnownFace, MatchStatus, Track
 from engine.stills import read_image, write_image
-from engine.track import Track
 from tests.helpers import CLIP, HAMILTON, PERFORMER, PIANIST
 
 
@@ -22,13 +22,13 @@ def _frame_embedding(index, box):
 
 def test_performer_in_the_clip_matches_his_photo_only(known):
     vector = _frame_embedding(160, (246, 18, 331, 137))
-    performer = identities.Identity(id=1, tracks=[1], embedding=vector.tolist())
+    performer = Identity(id=1, tracks=[1], embedding=vector.tolist())
     assert identities.apply_known_faces([performer], known) == [performer]
     assert performer.name == "lin-manuel-miranda" and performer.decision == "keep"
 
 
 def test_a_stranger_matches_nobody(known):
-    stranger = identities.Identity(id=1, tracks=[1], embedding=_frame_embedding(229, (314, 40, 385, 154)).tolist())
+    stranger = Identity(id=1, tracks=[1], embedding=_frame_embedding(229, (314, 40, 385, 154)).tolist())
     assert identities.apply_known_faces([stranger], known) == []
     assert stranger.decision == "blur"
 
@@ -112,7 +112,7 @@ def lfw():
     return vector
 
 
-def _people(tracks: list[Track]) -> list[identities.Identity]:
+def _people(tracks: list[Track]) -> list[Identity]:
     return identities.cluster(tracks)
 
 
@@ -123,7 +123,7 @@ def _status(people, track_id):
 
 def test_a_look_alike_in_the_video_turns_a_keep_into_a_question(lfw):
     """Cohort: Li Zhaoxing is nearly as close to Koizumi's photo as Koizumi himself; neither is kept silently."""
-    known = [identities.KnownFace("Koizumi", [lfw("Junichiro_Koizumi", 6)])]
+    known = [KnownFace("Koizumi", [lfw("Junichiro_Koizumi", 6)])]
     koizumi, li = lfw("Junichiro_Koizumi", 1), lfw("Li_Zhaoxing", 3)
     photo = known[0].embeddings[0]
     assert np.linalg.norm(koizumi - photo) < np.linalg.norm(li - photo) < 0.5
@@ -134,13 +134,13 @@ def test_a_look_alike_in_the_video_turns_a_keep_into_a_question(lfw):
     people = _people(tracks)
     assert len(people) == 2
     assert identities.apply_known_faces(people, known, tracks) == []
-    assert _status(people, 1) == _status(people, 2) == ("blur", identities.SUGGESTED)
+    assert _status(people, 1) == _status(people, 2) == ("blur", MatchStatus.SUGGESTED)
 
 
 def test_two_faces_on_screen_together_are_never_both_the_known_person(lfw):
     """Cannot-link: two photos of Koizumi side by side are two people to the video; both near the photo means
     the descriptor cannot tell which one, so at most one is kept and the other is asked about."""
-    known = [identities.KnownFace("Koizumi", [lfw("Junichiro_Koizumi", 6)])]
+    known = [KnownFace("Koizumi", [lfw("Junichiro_Koizumi", 6)])]
     tracks = [
         _track(1, 0, 30, lfw("Junichiro_Koizumi", 3).tolist()),
         _track(2, 10, 40, lfw("Junichiro_Koizumi", 4).tolist()),
@@ -149,20 +149,20 @@ def test_two_faces_on_screen_together_are_never_both_the_known_person(lfw):
     assert len(people) == 2
     kept = identities.apply_known_faces(people, known, tracks)
     assert len(kept) <= 1
-    assert [_status(people, t)[1] for t in (1, 2)].count(identities.SUGGESTED) >= 1
+    assert [_status(people, t)[1] for t in (1, 2)].count(MatchStatus.SUGGESTED) >= 1
 
 
 def test_two_known_people_too_alike_to_tell_give_a_suggestion(lfw):
     """Margin: Chen Shui-bian's face is nearest his photo, but Hu Jintao's photo is almost as near."""
     chen = lfw("Chen_Shui-bian", 1)
     tracks = [_track(1, 0, 10, chen.tolist())]
-    alone = [identities.KnownFace("Chen", [lfw("Chen_Shui-bian", 2)])]
+    alone = [KnownFace("Chen", [lfw("Chen_Shui-bian", 2)])]
     people = _people(tracks)
     assert identities.apply_known_faces(people, alone, tracks) == people
-    both = alone + [identities.KnownFace("Hu", [lfw("Hu_Jintao", 1)])]
+    both = alone + [KnownFace("Hu", [lfw("Hu_Jintao", 1)])]
     people = _people(tracks)
     assert identities.apply_known_faces(people, both, tracks) == []
-    assert people[0].match.name == "Chen" and people[0].match.status == identities.SUGGESTED
+    assert people[0].match.name == "Chen" and people[0].match.status == MatchStatus.SUGGESTED
 
 
 def test_one_person_over_shots_is_one_identity_and_relatives_stay_apart(lfw):

@@ -13,9 +13,10 @@ import pytest
 
 from engine import analyze, audit, decisions, export, identities, pools, project, segments, video
 from engine.job import Job
+from engine.records import Action, DetectorSettings, ExportSettings, KnownFace, Project
 from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, frames, times
 
-SETTINGS = project.DetectorSettings()
+SETTINGS = DetectorSettings()
 PARTS = 3
 KEYFRAME_SECONDS = 6.29  # the sample clip's keyframe at frame 163 (6.291 s), after the performer's close-up
 
@@ -46,17 +47,17 @@ def long_clip(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def known() -> list[identities.KnownFace]:
+def known() -> list[KnownFace]:
     return identities.load_known_faces([PERFORMER])
 
 
 @pytest.fixture(scope="module")
-def whole(long_clip, known) -> project.Project:
+def whole(long_clip, known) -> Project:
     return analyze.analyze(long_clip, SETTINGS, known)
 
 
 @pytest.fixture(scope="module")
-def split(long_clip, known) -> project.Project:
+def split(long_clip, known) -> Project:
     return segments.analyze_segmented(
         long_clip, pools.LocalPool(2, segments.detect_segment), PARTS, SETTINGS, known, Job()
     )
@@ -77,7 +78,7 @@ def test_long_video_is_split_where_faces_cross(long_clip, whole):
 
 def test_segments_give_the_unsplit_project(whole, split):
     assert project.to_dict(split) == project.to_dict(whole)
-    assert any(person.decision == project.KEEP for person in split.identities)
+    assert any(person.decision == Action.KEEP for person in split.identities)
     assert len(split.identities) > 1 and split.cuts
 
 
@@ -85,7 +86,7 @@ def test_parts_encoded_apart_join_frame_exact_with_the_sources_audio(long_clip, 
     """Exported in parts and joined without re-encoding: every frame at its source time, the source's audio
     packets copied once, the temporary parts gone, and the faces blurred as in a one-pass export (the two differ
     by encoding noise: a fifth of what blurring changes, at most)."""
-    proj = replace(split, export=project.ExportSettings())
+    proj = replace(split, export=ExportSettings())
     whole, parts = tmp_path / "whole.mp4", tmp_path / "parts.mp4"
     export.export(proj, whole)
     segments.export_segmented(proj, parts, pools.LocalPool(2, segments.encode_part), PARTS)
@@ -115,7 +116,7 @@ def test_a_stream_without_timestamps_is_decoded_from_its_start(tmp_path):
                 break
             packet.stream = stream
             out.mux(packet)
-    settings = project.DetectorSettings()
+    settings = DetectorSettings()
     expected = analyze.analyze(raw, settings, recognise=False)
     found = segments.analyze_segmented(raw, pools.LocalPool(2, segments.detect_segment), 2, settings, recognise=False)
     assert project.to_dict(found) == project.to_dict(expected) and found.tracks
@@ -124,10 +125,11 @@ def test_a_stream_without_timestamps_is_decoded_from_its_start(tmp_path):
 RAY_DRIVER = """
 import sys
 from engine import identities, pools, project, segments
+from engine.records import DetectorSettings
 address, clip, known, parts, target = sys.argv[1:]
 pool = pools.RayPool(address, segments.detect_segment)
 faces = identities.load_known_faces([known])
-project.save(segments.analyze_segmented(clip, pool, int(parts), project.DetectorSettings(), faces), target)
+project.save(segments.analyze_segmented(clip, pool, int(parts), DetectorSettings(), faces), target)
 """
 
 

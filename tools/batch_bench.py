@@ -18,9 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine import analyze, export, pools, project, segments, video  # noqa: E402
-from engine.bench import CLIP, transcode  # noqa: E402
+from engine import analyze, export, pools, segments, video  # noqa: E402
 from engine.job import Job  # noqa: E402
+from engine.records import DetectorSettings  # noqa: E402
+from tools.bench import CLIP, transcode  # noqa: E402
 
 
 def timed_batch(inputs: Path, out: Path, workers: int) -> tuple[float, float]:
@@ -46,7 +47,7 @@ def segments_vs_whole(clip: Path, parts: int, work: Path) -> str:
     """Analysis (no recognition, as a batch does it) and export, whole and in `parts` segments on 2-worker
     pools (their start included), wall and CPU time of each; the first pass alone, to show what the split
     leaves whole."""
-    settings = project.DetectorSettings()
+    settings = DetectorSettings()
     runs: dict[str, list[list[float]]] = {"whole": [], "segments": []}
     for kind in ("whole", "segments", "segments", "whole"):
         clock, cpu = time.perf_counter(), cpu_seconds()

@@ -25,9 +25,9 @@ import cv2
 import dlib
 import numpy as np
 
-from engine import analyze, decisions, detect, identities, project, video
+from engine import analyze, decisions, detect, geometry, identities, video
+from engine.records import Action, MatchStatus, Project, Source, Track
 from engine.stills import read_image
-from engine.track import Track
 from models.face_descriptor import describe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,7 +199,7 @@ def render(episode: Episode, photos: Photos, path: Path, seed: int) -> tuple[lis
             canvas = np.roll(background, (int(shift[1]), int(shift[0])), axis=(0, 1)).copy()
             for k, face in enumerate(shot):
                 rgb, box = photos(face.photo)
-                side = max(box[2] - box[0], box[3] - box[1])
+                side = geometry.side(box)
                 factor = face.size * scale / side
                 cx = WIDTH / 2 + (face.centre[0] - WIDTH / 2) * scale + shift[0]
                 cy = HEIGHT / 2 + (face.centre[1] - HEIGHT / 2) * scale + shift[1]
@@ -280,11 +280,11 @@ class Score:
         )
 
 
-def score(episode: Episode, truth: list[Track], labels: dict[int, str], proj: project.Project) -> Score:
+def score(episode: Episode, truth: list[Track], labels: dict[int, str], proj: Project) -> Score:
     result = Score()
     for track in truth:
-        kept = decisions.track_action(proj, track) == project.KEEP
-        sizes = [max(b[2] - b[0], b[3] - b[1]) for b in track.boxes]
+        kept = decisions.track_action(proj, track) == Action.KEEP
+        sizes = [geometry.side(b) for b in track.boxes]
         if labels[track.id] == episode.kept:
             visible = sum(s >= VISIBLE for s in sizes)
             result.visible_faces += visible
@@ -301,7 +301,7 @@ def score(episode: Episode, truth: list[Track], labels: dict[int, str], proj: pr
             counts[labels[t.id]] = counts.get(labels[t.id], 0) + len(t.boxes)
         result.pure_faces += max(counts.values(), default=0)
         result.faces += sum(counts.values())
-        if identity.match is not None and identity.match.status == identities.SUGGESTED:
+        if identity.match is not None and identity.match.status == MatchStatus.SUGGESTED:
             result.suggestions += 1
             result.right_suggestions += bool(counts) and max(counts, key=counts.get) == episode.kept
     return result
@@ -321,9 +321,7 @@ def run_episode(episode: Episode, photos: Photos, work: Path, seed: int) -> tupl
     started = time.perf_counter()
     people = analyze.identify(path, truth, known)
     elapsed = time.perf_counter() - started
-    proj = project.Project(
-        source=project.Source(str(path), "", WIDTH, HEIGHT, 0, FPS, 0), tracks=truth, identities=people
-    )
+    proj = Project(source=Source(str(path), "", WIDTH, HEIGHT, 0, FPS, 0), tracks=truth, identities=people)
     return score(episode, truth, labels, proj), elapsed
 
 
@@ -336,7 +334,7 @@ def verification(group: dict[str, list[Path]], photos: Photos, rng: random.Rando
         for name, files in group.items():
             for f in files:
                 rgb, box = photos(f)
-                factor = size / max(box[2] - box[0], box[3] - box[1])
+                factor = size / geometry.side(box)
                 small = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
                 vectors[f] = (name, identities.embed(small, [v * factor for v in box]))
         kinds: dict[str, list[float]] = {"same": [], "relatives": [], "east-asian": [], "others": []}
@@ -394,9 +392,9 @@ def hamilton() -> str:
                 d.action for d in plan.get(frame.index, []) if d.box[0] <= cx <= d.box[2] and d.box[1] <= cy <= d.box[3]
             }
             total += 1
-            shown += covering == {project.KEEP}
-    kept = [i for i in proj.identities if i.decision == project.KEEP]
-    suggested = [i for i in proj.identities if i.match is not None and i.match.status == identities.SUGGESTED]
+            shown += covering == {Action.KEEP}
+    kept = [i for i in proj.identities if i.decision == Action.KEEP]
+    suggested = [i for i in proj.identities if i.match is not None and i.match.status == MatchStatus.SUGGESTED]
     named = [i.id for i in proj.identities if i.match is not None]
     return (
         f"hamilton: analyze {elapsed:.1f} s; {len(proj.tracks)} tracks, {len(proj.identities)} people "
@@ -407,7 +405,7 @@ def hamilton() -> str:
 
 
 def _max_size(track: Track) -> float:
-    return max(max(b[2] - b[0], b[3] - b[1]) for b in track.boxes)
+    return max(geometry.side(b) for b in track.boxes)
 
 
 def main(argv=None) -> int:
