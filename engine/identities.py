@@ -18,7 +18,10 @@ from engine.stills import SUFFIXES, read_image
 
 MIN_FACE_PIXELS = 40
 CLUSTER_TOLERANCE = 0.5
+CLUSTER_LOOSE = 0.56
 CLUSTER_MAX = 0.6
+CLUSTER_GAP = 0.12
+AMBIGUOUS = 0.05
 MATCH_STRONG = 0.45
 MATCH_WEAK = 0.6
 MARGIN = 0.08
@@ -67,8 +70,9 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
 
     Average linkage joins a person's many appearances (a mean over all pairs is steadier than any single
     pair); a cap on the farthest pair stops a chain of look-alikes from joining two people. A wrong merge
-    could keep a bystander along with a whitelisted person, so ties break towards more identities; tracks
-    too small to recognise stay alone and blurred."""
+    could keep a bystander along with a whitelisted person, so a pair is joined only when it is clearly one
+    person (see _clear) and ties break towards more identities; tracks too small to recognise stay alone and
+    blurred."""
     evidence = _evidence(tracks, evidence)
     known = [t for t in tracks if t.id in evidence]
     vectors = np.array([weighted_mean(evidence[t.id]) for t in known], dtype=float).reshape(len(known), 128)
@@ -76,17 +80,22 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
     apart = np.array([[_cooccur(a, b) for b in known] for a in known], dtype=bool).reshape(pair.shape)
     average, farthest, size = pair.copy(), pair.copy(), np.ones(len(known))
     alive = np.ones(len(known), dtype=bool)
+    blocked = np.zeros_like(apart)
     groups = [[i] for i in range(len(known))]
     while len(known) > 1:
-        allowed = alive[:, None] & alive[None] & ~apart & (farthest <= CLUSTER_MAX)
+        allowed = alive[:, None] & alive[None] & ~apart & ~blocked & (farthest <= CLUSTER_MAX)
         np.fill_diagonal(allowed, False)
         candidates = np.where(allowed, average, np.inf)
-        a, b = np.unravel_index(np.argmin(candidates), candidates.shape)
-        if not candidates[a, b] < CLUSTER_TOLERANCE:
+        a, b = map(int, np.unravel_index(np.argmin(candidates), candidates.shape))
+        if not candidates[a, b] < CLUSTER_LOOSE:
             break
+        if not _clear(a, b, average, apart, alive, size):
+            blocked[a, b] = blocked[b, a] = True
+            continue
         average[a] = average[:, a] = (size[a] * average[a] + size[b] * average[b]) / (size[a] + size[b])
         farthest[a] = farthest[:, a] = np.maximum(farthest[a], farthest[b])
         apart[a] = apart[:, a] = apart[a] | apart[b]
+        blocked[a] = blocked[:, a] = blocked[a] | blocked[b]
         size[a] += size[b]
         alive[b] = False
         groups[a] += groups[b]
@@ -102,6 +111,29 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
             Identity(id=number, tracks=group, embedding=weighted_mean(shown).round(5).tolist() if shown else None)
         )
     return identities
+
+
+def _clear(a: int, b: int, average: np.ndarray, apart: np.ndarray, alive: np.ndarray, size: np.ndarray) -> bool:
+    """Whether groups `a` and `b` are clearly one person, not merely the nearest pair left.
+
+    Not when one of them is about as near (within AMBIGUOUS) to a third group that the video proves is not
+    the other one (they were on screen together): a father's face as near to his son as to his own other
+    faces is a guess either way, and stays its own person. Past CLUSTER_TOLERANCE (up to CLUSTER_LOOSE), only
+    a single track, and only when both are CLUSTER_GAP nearer each other than to any other group: one odd photo
+    or angle of a person joins them when nobody else comes close, but several tracks that agree with each other
+    are a person of their own (two East Asian people among a Western cast stand apart from it together)."""
+    d = average[a, b]
+    loose = d >= CLUSTER_TOLERANCE
+    if loose and min(size[a], size[b]) > 1:
+        return False
+    others = alive.copy()
+    others[[a, b]] = False
+    for x, y in ((a, b), (b, a)):
+        if (others & apart[y] & (average[x] < d + AMBIGUOUS)).any():
+            return False
+        if loose and (others & (average[x] < d + CLUSTER_GAP)).any():
+            return False
+    return True
 
 
 def load_known_faces(paths: Iterable[str | os.PathLike], detector=None, job: Job | None = None) -> list[KnownFace]:

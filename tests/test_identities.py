@@ -187,3 +187,58 @@ def test_small_faces_are_recognised_from_40_pixels(lfw):
     assert small is not None
     assert np.linalg.norm(small - lfw("Jeb_Bush", 6)) < identities.MATCH_STRONG
     assert np.linalg.norm(small - lfw("George_W_Bush", 1)) > identities.MATCH_WEAK
+
+
+def _filmed(lfw, shots) -> tuple[list[Track], dict[int, str]]:
+    """One track per LFW photo (name, number[, face size]), shots one after another, faces of a shot on screen
+    together; and who each track shows."""
+    tracks, who = [], {}
+    for number, shot in enumerate(shots):
+        for face in shot:
+            tracks.append(_track(len(tracks) + 1, 20 * number, 20 * number + 10, lfw(*face).tolist()))
+            who[len(tracks)] = face[0]
+    return tracks, who
+
+
+def test_a_relative_as_near_to_his_son_as_to_himself_joins_neither(lfw):
+    """Small faces of father and son are about as near each other as to their own other photos; the video
+    proves they are two people (on screen together). Joining them is a guess, and a wrong one puts father and
+    son in one identity: an ambiguous face stays its own person."""
+    W, HW = "George_W_Bush", "George_HW_Bush"
+    shots = [[(HW, 2, 56)], [(W, 1, 56), (HW, 5, 44)], [(W, 3, 56)], [(W, 4, 56), (HW, 7, 44)]]
+    tracks, who = _filmed(lfw, shots)
+    for person in _people(tracks):
+        assert len({who[t] for t in person.tracks}) == 1, [who[t] for t in person.tracks]
+
+
+def test_an_odd_photo_joins_its_person_when_nobody_else_comes_close(lfw):
+    """Yao Ming's fifth photo is 0.51 from his others on average, just past the clustering tolerance, and 0.68
+    or more from everyone else in the video: it is still him, so it joins his identity and is kept with it."""
+    shots = [
+        [("Yao_Ming", 4), ("Vicente_Fox", 4)],
+        [("Yao_Ming", 6), ("Edward_Lu", 2)],
+        [("Yao_Ming", 2), ("William_Ford_Jr", 2)],
+        [("Yao_Ming", 5)],
+    ]
+    tracks, _ = _filmed(lfw, shots)
+    people = _people(tracks)
+    assert sorted(next(p for p in people if 1 in p.tracks).tracks) == [1, 3, 5, 7]
+    known = [KnownFace("Yao", [lfw("Yao_Ming", 1)])]
+    identities.apply_known_faces(people, known, tracks)
+    assert _status(people, 7) == ("keep", MatchStatus.MATCHED)
+    assert all(_status(people, t)[0] == "blur" for t in (2, 4, 6))
+
+
+def test_two_people_apart_from_the_cast_together_stay_two(lfw):
+    """Choi Sung-hong's two photos agree with each other (0.48) and are 0.47 to 0.59 from Hu Jintao's, all of
+    them 0.65 or more from the Western cast around them: standing apart together does not make them one person."""
+    shots = [
+        [("Paul_McCartney", 2), ("Hu_Jintao", 2), ("Monica_Seles", 6)],
+        [("Paul_McCartney", 5), ("Monica_Seles", 3), ("Hu_Jintao", 8)],
+        [("Monica_Seles", 5), ("Choi_Sung-hong", 4, 54)],
+        [("Hu_Jintao", 5), ("Monica_Seles", 1)],
+        [("Choi_Sung-hong", 1), ("Paul_McCartney", 3)],
+    ]
+    tracks, who = _filmed(lfw, shots)
+    for person in _people(tracks):
+        assert len({who[t] for t in person.tracks}) == 1, [who[t] for t in person.tracks]
