@@ -3,14 +3,14 @@ except people matching the known faces."""
 
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from engine import checkpoint as checkpoints
 from engine import detect, geometry, identities, project, video
 from engine.ahead import ahead
-from engine.detect.base import fit_scale
+from engine.detect.base import Detector, fit_scale
 from engine.job import Job
 from engine.records import Detection, DetectorSettings, Identity, KnownFace, Project, Source, Track
 from engine.scenes import THUMB_WIDTH, Detail, Triage
@@ -36,21 +36,16 @@ def analyze(
     job = job or Job()
     info = video.probe(path)
     job.step("Detecting faces", 0, info.frame_count)
-    detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side, zoom=settings.zoom)
-    glance = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
-    width, height = info.display_size
-    fine = detector.input_scale(height, width)
-    scales = {Detail.FINE: fine, Detail.COARSE: min(fine, fit_scale(settings.coarse_side, height, width))}
+    detector, glance, scales = detectors(settings, info)
     found: list[list[Detection]] = []
     triage = Triage(info.fps, settings.stride, fine_every=settings.fine_every)
     saved = checkpoints.Checkpoint(checkpoint, path, settings)
 
-    def triaged():
-        for frame in video.read_frames(path):
-            due = triage.due(frame.index, frame.scaled(THUMB_WIDTH / width))
+    def scaled():
+        for frame, due in triaged(path, triage, info):
             yield frame.index, due, frame.scaled(scales[due]) if due and not saved.has(frame.index) else None
 
-    for index, due, image in ahead(triaged()):
+    for index, due, image in ahead(scaled()):
         faces = (
             saved.done[index]
             if saved.has(index)
@@ -64,7 +59,43 @@ def analyze(
             on_detections(index, [face for face in faces if face.score >= detector.threshold / 2])
         job.step("Detecting faces", index + 1, max(info.frame_count, index + 1))
     saved.close()
-    tracks = link(found, width, height, triage.cuts, TrackerSettings.for_stride(detector.threshold, settings.stride))
+    return finish(path, info, settings, detector.threshold, found, triage.cuts, known, job, recognise)
+
+
+def detectors(settings: DetectorSettings, info: video.VideoInfo) -> tuple[Detector, Detector, dict]:
+    """The fine detector (with its second look), the coarse one, and the scale each Detail is looked at."""
+    detector = detect.create(settings.name, settings.threshold, max_side=settings.max_side, zoom=settings.zoom)
+    glance = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
+    width, height = info.display_size
+    fine = detector.input_scale(height, width)
+    return (
+        detector,
+        glance,
+        {Detail.FINE: fine, Detail.COARSE: min(fine, fit_scale(settings.coarse_side, height, width))},
+    )
+
+
+def triaged(path, triage: Triage, info: video.VideoInfo) -> Iterator[tuple[video.Frame, Detail]]:
+    """Every frame with how closely triage wants it looked at."""
+    for frame in video.read_frames(path):
+        yield frame, triage.due(frame.index, frame.scaled(THUMB_WIDTH / info.display_size[0]))
+
+
+def finish(
+    path,
+    info: video.VideoInfo,
+    settings: DetectorSettings,
+    threshold: float,
+    found: list[list[Detection]],
+    cuts: list[int],
+    known: list[KnownFace] | None,
+    job: Job,
+    recognise: bool,
+) -> Project:
+    """Every frame's detections (index = frame) into tracks, people and the project: what follows detection,
+    whole or in segments (engine.segments)."""
+    width, height = info.display_size
+    tracks = link(found, width, height, cuts, TrackerSettings.for_stride(threshold, settings.stride))
     for track in tracks:
         track.thumbnail_frame = (track.best_frames(1) or [track.start])[0]
     if recognise or known:
@@ -81,7 +112,7 @@ def analyze(
         fps=info.fps,
         frame_count=len(found),
     )
-    return Project(source=source, detector=settings, tracks=tracks, identities=people, cuts=triage.cuts)
+    return Project(source=source, detector=settings, tracks=tracks, identities=people, cuts=cuts)
 
 
 def identify(path, tracks: list[Track], known: list[KnownFace], job: Job | None = None) -> list[Identity]:

@@ -1,6 +1,8 @@
-"""Where batch jobs run: processes on this machine, or tasks on an existing Ray cluster. Both run
-`batch.run_job`, one input per job, and share one small interface: `start(tasks, settings, progress)`, then
-`results()` (callable again after an interruption, for what is still running), `cancel()` and `close()`."""
+"""Where batch jobs run: processes on this machine, or tasks on an existing Ray cluster. Both run `work`
+(`batch.run_job`, one input per job, or `segments.detect_segment`, one part of a long video per job) and share
+one small interface: `start(tasks, settings, progress)`, then `results()` (callable again after an interruption,
+for what is still running), `cancel()` and `close()`. A task has the `name` and `output` a failed job's
+`batch.Result` is reported under."""
 
 import logging
 import multiprocessing
@@ -54,16 +56,16 @@ class _Throttled:
 _worker: dict = {}
 
 
-def _start_worker(settings, messages, cancel_event, threads: int) -> None:
+def _start_worker(work, settings, messages, cancel_event, threads: int) -> None:
     """Ctrl+C reaches the whole process group; the parent alone decides, and tells the jobs through
     `cancel_event`, so each stops at a frame boundary and removes its partial output."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads(threads)
-    _worker.update(settings=settings, progress=_Throttled(messages.put), cancel_event=cancel_event)
+    _worker.update(work=work, settings=settings, progress=_Throttled(messages.put), cancel_event=cancel_event)
 
 
-def _work(task: batch.Task) -> batch.Result:
-    return batch.run_job(task, _worker["settings"], _worker["progress"], _worker["cancel_event"])
+def _work(task):
+    return _worker["work"](task, _worker["settings"], _worker["progress"], _worker["cancel_event"])
 
 
 class LocalPool:
@@ -74,8 +76,8 @@ class LocalPool:
     in a decoder) the jobs that were running are exactly the pool's outstanding ones. The pool is restarted and
     those jobs are run again one at a time: the one that kills its worker alone is reported failed."""
 
-    def __init__(self, workers: int):
-        self.workers = workers
+    def __init__(self, workers: int, work=batch.run_job):
+        self.workers, self.work = workers, work
         self._futures: dict = {}
         self._executor: ProcessPoolExecutor | None = None
 
@@ -87,7 +89,7 @@ class LocalPool:
             self.workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(settings, self._messages, self._cancel, threads),
+            initargs=(self.work, settings, self._messages, self._cancel, threads),
         )
         self._waiting: deque[batch.Task] = deque(tasks)
         self._suspects: deque[batch.Task] = deque()
@@ -185,9 +187,9 @@ def _check_reachable(address: str) -> None:
         ) from None
 
 
-def _ray_work(task, settings, messages):
+def _ray_work(work, task, settings, messages):
     limit_threads(1)
-    return batch.run_job(task, settings, _Throttled(messages.put))
+    return work(task, settings, _Throttled(messages.put))
 
 
 class RayPool:
@@ -195,7 +197,8 @@ class RayPool:
     run at once. Inputs and the output folder must be at the same path on every node (shared storage); the
     nodes need LimeLight's requirements installed, and get this checkout's code from the driver."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, work=batch.run_job):
+        self.work = work
         self._ray = _ray()
         _check_reachable(address)
         try:
@@ -216,7 +219,7 @@ class RayPool:
         self._messages = Queue()
         remote = self._ray.remote(num_cpus=1, max_retries=0)(_ray_work)
         shared = self._ray.put(settings)
-        self._refs = {remote.remote(task, shared, self._messages): task for task in tasks}
+        self._refs = {remote.remote(self.work, task, shared, self._messages): task for task in tasks}
 
     def _forward(self) -> None:
         while True:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Generator
 
 import av
 import numpy as np
@@ -151,16 +151,25 @@ def read_frames(
     packet_sink: Callable[[av.Packet], None] | None = None,
     start: int = 0,
     warn: Callable[[str], None] | None = None,
-) -> Iterator[Frame]:
+    seek: int | None = None,
+) -> Generator[Frame, None, None]:
     """Decode every frame in presentation order; the packets of every other stream (audio, subtitles, data) go
     to `packet_sink` as they are demuxed, so an export can copy them in the same pass. A file that ends before
-    the frame count its header announces is read to its end and `warn` is told how many frames are missing."""
+    the frame count its header announces is read to its end and `warn` is told how many frames are missing.
+    With `seek`, frame `start`'s presentation time, decoding starts at the keyframe before it instead of at the
+    first frame (the caller checks the times it gets: a container may seek only roughly)."""
     with open_container(path) as container:
         video = container.streams.video[0]
         video.thread_type = "AUTO"
         streams = list(container.streams) if packet_sink else [video]
         rate = video.average_rate or video.guessed_rate or Fraction(25)
         index, position = 0, 0.0
+        if seek is not None:
+            try:
+                container.seek(seek, stream=video)
+                index = start
+            except av.FFmpegError:
+                seek = None  # a stream without an index (raw H.264): decoded from its start
         try:
             for packet in container.demux(*streams):
                 if packet.stream.index != video.index:  # flush packets all say stream_index 0
@@ -171,6 +180,8 @@ def read_frames(
                 if packet.pts is not None:
                     position = float(packet.pts * packet.time_base)
                 for frame in packet.decode():
+                    if seek is not None and (frame.pts is None or frame.pts < seek):
+                        continue  # the leading frames of the keyframe's group, or no times to tell
                     if frame.pts is None:  # raw elementary streams (.h264) carry no times: frames at the rate
                         frame.pts, frame.time_base = round(index / rate / video.time_base), video.time_base
                     if index >= start:
@@ -257,8 +268,12 @@ class VideoWriter:
         keep_audio: bool = True,
         size: tuple[int, int] | None = None,
         warn: Callable[[str], None] = _ignore,
+        encoded: av.VideoStream | None = None,
     ):
+        """With `encoded`, a stream of video encoded elsewhere (engine.segments): its packets are muxed as they
+        are, through `write_packet`, instead of frames encoded here."""
         self.target = Path(target)
+        self._encoded_video = encoded
         if self.target.is_dir():
             raise OutputError(f"{target}: is a folder, give a file name ending in .mp4")
         self._warn = warn
@@ -288,18 +303,11 @@ class VideoWriter:
             self._out = av.open(str(self._file.partial), "w", format=fmt)
         except (av.FFmpegError, OSError) as exc:
             raise OutputError(f"{self.target}: cannot write here ({getattr(exc, 'strerror', None) or exc})") from None
-        rate = src_video.average_rate or src_video.guessed_rate or Fraction(25)
-        self._video = self._out.add_stream("libx264", rate=rate)
-        self._video.width, self._video.height = size or (src_video.codec_context.width, src_video.codec_context.height)
-        # 4:2:0 needs even sizes; an odd-sized source keeps its exact size in 4:4:4 instead.
-        odd = self._video.width % 2 or self._video.height % 2
-        self._video.pix_fmt = "yuv444p" if odd else "yuv420p"
         self._time_base = src_video.time_base
-        self._video.time_base = self._video.codec_context.time_base = self._time_base
-        self._video.options = {"crf": str(crf), "preset": preset}
-        # Same colour tags as the source, or an editor would show BT.709 footage with BT.601 colours.
-        for tag in ("colorspace", "color_range", "color_primaries", "color_trc"):
-            setattr(self._video.codec_context, tag, getattr(src_video.codec_context, tag))
+        if self._encoded_video is not None:
+            self._video = self._out.add_stream_from_template(self._encoded_video)
+        else:
+            self._add_encoder(src_video, crf, preset, size)
         timecode = src_video.metadata.get("timecode")
         if timecode:  # MP4 and MOV store it as a timecode track, which they rebuild from this tag
             self._video.metadata["timecode"] = timecode
@@ -317,6 +325,19 @@ class VideoWriter:
             raise OutputError(
                 f"{self.target}: cannot write this video ({getattr(exc, 'strerror', None) or exc})"
             ) from None
+
+    def _add_encoder(self, src_video: av.VideoStream, crf: int, preset: str, size: tuple[int, int] | None) -> None:
+        rate = src_video.average_rate or src_video.guessed_rate or Fraction(25)
+        self._video = self._out.add_stream("libx264", rate=rate)
+        self._video.width, self._video.height = size or (src_video.codec_context.width, src_video.codec_context.height)
+        # 4:2:0 needs even sizes; an odd-sized source keeps its exact size in 4:4:4 instead.
+        odd = self._video.width % 2 or self._video.height % 2
+        self._video.pix_fmt = "yuv444p" if odd else "yuv420p"
+        self._video.time_base = self._video.codec_context.time_base = self._time_base
+        self._video.options = {"crf": str(crf), "preset": preset}
+        # Same colour tags as the source, or an editor would show BT.709 footage with BT.601 colours.
+        for tag in ("colorspace", "color_range", "color_primaries", "color_trc"):
+            setattr(self._video.codec_context, tag, getattr(src_video.codec_context, tag))
 
     def _add(self, stream: av.stream.Stream, fmt: str) -> None:
         codec = codec_name(stream)
@@ -380,6 +401,11 @@ class VideoWriter:
         out.time_base = self._time_base
         self._mux(self._video.encode(out))
 
+    def write_packet(self, packet: av.Packet) -> None:
+        """Mux a packet of the `encoded` stream."""
+        packet.stream = self._video
+        self._mux(packet)
+
     def _mux(self, packets) -> None:
         try:
             self._out.mux(packets)
@@ -392,7 +418,8 @@ class VideoWriter:
         )
 
     def _flush(self) -> None:
-        self._mux(self._video.encode(None))
+        if self._encoded_video is None:
+            self._mux(self._video.encode(None))
         for decoder, out in self._encoded.values():
             for frame in decoder.decode(None):
                 self._encode_audio(frame, out)

@@ -1,5 +1,6 @@
 """Shared paths and small readers for the tests; footage comes from ../shared, never from the repository."""
 
+import socket
 import subprocess
 import sys
 from fractions import Fraction
@@ -27,6 +28,12 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
         cwd=ROOT,
         env=env,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def clip_source():

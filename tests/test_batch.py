@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 
 from engine import audit, batch, outfile, project, stills, video
 from engine.records import DetectorSettings, ExportSettings
-from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, images, times
+from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, free_port, images, times
 
 GOOD = ("day1/clip.mp4", "day1/stills/two_people.jpg", "day2/closeup.mov")
 BAD = ("day2/broken.mp4", "day2/notes.mp4")
@@ -241,65 +240,6 @@ def test_a_worker_that_dies_costs_only_a_retry(inputs, local_batch, tmp_path):
         same_frames(out / OUTPUTS[name], local_batch[0] / OUTPUTS[name])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory):
-    """A one-node cluster of this test's own, on 127.0.0.1 only. Started with --block and stopped through that
-    process, rather than `ray stop`, which would also stop any other Ray cluster on the machine."""
-    pytest.importorskip("ray", reason="ray is not installed (the batch scale-out extra in requirements.txt)")
-    # Without this, Ray swaps 127.0.0.1 for the machine's network address.
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
-    port = _free_port()
-    log = tmp_path_factory.mktemp("ray") / "start.log"
-    command = [
-        sys.executable,
-        "-m",
-        "ray.scripts.scripts",
-        "start",
-        "--head",
-        "--block",
-        "--node-ip-address",
-        "127.0.0.1",
-        "--port",
-        port,
-        "--num-cpus",
-        2,
-        "--include-dashboard",
-        "false",
-        "--disable-usage-stats",
-        "--temp-dir",
-        log.parent,
-        "--ray-client-server-port",
-        _free_port(),
-        "--dashboard-agent-listen-port",
-        _free_port(),
-    ]
-    with open(log, "w") as sink:  # a file, not a pipe: a full pipe would stall the cluster
-        head = subprocess.Popen(
-            list(map(str, command)), env=env, start_new_session=True, stdout=sink, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 300
-        while "Ray runtime started" not in log.read_text() and head.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert "Ray runtime started" in log.read_text() and head.poll() is None, log.read_text()
-        yield f"127.0.0.1:{port}", env
-    finally:
-        head.terminate()
-        try:
-            head.wait(timeout=30)
-        finally:
-            try:
-                os.killpg(head.pid, signal.SIGKILL)  # whatever of this cluster outlived its head
-            except ProcessLookupError:
-                pass
-
-
 def test_same_batch_on_a_ray_cluster(ray_cluster, inputs, local_batch, tmp_path):
     address, env = ray_cluster
     out = tmp_path / "out"
@@ -325,6 +265,6 @@ def test_ray_missing_is_one_clear_line(tmp_path, inputs):
 
 def test_unreachable_ray_cluster_is_one_clear_line(tmp_path, inputs):
     pytest.importorskip("ray", reason="ray is not installed (the batch scale-out extra in requirements.txt)")
-    done = cli("batch", inputs / "day1/stills", "-o", tmp_path / "out", "--ray", f"127.0.0.1:{_free_port()}")
+    done = cli("batch", inputs / "day1/stills", "-o", tmp_path / "out", "--ray", f"127.0.0.1:{free_port()}")
     assert done.returncode == 2 and "cannot reach the Ray cluster" in done.stderr, done.stderr
     assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr

@@ -1,0 +1,161 @@
+"""A long video analysed in segments side by side gives the unsplit run's project: the same tracks (some crossing
+a segment boundary), people and decisions, on this machine's pool and on a Ray cluster; so its export is the
+unsplit run's, frame for frame and audio packet for packet."""
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from engine import analyze, audit, decisions, export, identities, pools, project, segments, video
+from engine.job import Job
+from engine.records import Action, DetectorSettings, ExportSettings, KnownFace, Project
+from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, frames, times
+
+SETTINGS = DetectorSettings()
+PARTS = 3
+KEYFRAME_SECONDS = 6.29  # the sample clip's keyframe at frame 163 (6.291 s), after the performer's close-up
+
+
+def concatenate(source: Path, seconds: float, copies: int, target: Path) -> Path:
+    """`copies` times the first `seconds` of `source` (to the keyframe there) in one file, remuxed, not
+    re-encoded: keyframes and audio packets as they were, each stream's times running on from its previous copy."""
+    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in inp.streams}
+        packets = [(p, p.pts, p.dts) for p in inp.demux() if p.dts is not None and p.pts * p.time_base < seconds]
+        span = {
+            index: max(p.pts + p.duration for p, _, _ in packets if p.stream_index == index)
+            - min(p.pts for p, _, _ in packets if p.stream_index == index)
+            for index in streams
+        }
+        for copy in range(copies):
+            for packet, pts, dts in packets:
+                shift = copy * span[packet.stream_index]
+                packet.pts, packet.dts = pts + shift, dts + shift
+                packet.stream = streams[packet.stream_index]
+                out.mux(packet)
+    return target
+
+
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory) -> Path:
+    return concatenate(CLIP, KEYFRAME_SECONDS, 2, tmp_path_factory.mktemp("long") / "long.mp4")
+
+
+@pytest.fixture(scope="module")
+def known() -> list[KnownFace]:
+    return identities.load_known_faces([PERFORMER])
+
+
+@pytest.fixture(scope="module")
+def whole(long_clip, known) -> Project:
+    return analyze.analyze(long_clip, SETTINGS, known)
+
+
+@pytest.fixture(scope="module")
+def split(long_clip, known) -> Project:
+    return segments.analyze_segmented(
+        long_clip, pools.LocalPool(2, segments.detect_segment), PARTS, SETTINGS, known, Job()
+    )
+
+
+def boundaries(path: Path) -> list[int]:
+    first = segments.first_pass(path, SETTINGS, video.probe(path), Job())
+    return segments.split(first, PARTS)[1:]
+
+
+def test_long_video_is_split_where_faces_cross(long_clip, whole):
+    """Otherwise the next test could not fail: segments at keyframes, and tracks running across them."""
+    cuts = boundaries(long_clip)
+    assert len(cuts) == PARTS - 1
+    crossing = [t for t in whole.tracks if any(t.start < c <= t.end for c in cuts)]
+    assert crossing, (cuts, [(t.start, t.end) for t in whole.tracks])
+
+
+def test_segments_give_the_unsplit_project(whole, split):
+    assert project.to_dict(split) == project.to_dict(whole)
+    assert any(person.decision == Action.KEEP for person in split.identities)
+    assert len(split.identities) > 1 and split.cuts
+
+
+def test_parts_encoded_apart_join_frame_exact_with_the_sources_audio(long_clip, split, tmp_path):
+    """Exported in parts and joined without re-encoding: every frame at its source time, the source's audio
+    packets copied once, the temporary parts gone, and the faces blurred as in a one-pass export (the two differ
+    by encoding noise: a fifth of what blurring changes, at most)."""
+    proj = replace(split, export=ExportSettings())
+    whole, parts = tmp_path / "whole.mp4", tmp_path / "parts.mp4"
+    export.export(proj, whole)
+    segments.export_segmented(proj, parts, pools.LocalPool(2, segments.encode_part), PARTS)
+    assert times(parts) == times(whole) == times(long_clip) and len(times(long_clip)) == 2 * 163
+    assert audio_packets(parts) == audio_packets(whole) == audio_packets(long_clip)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["whole.mp4", "parts.mp4", audit.report_path(whole).name, audit.report_path(parts).name]
+    )
+    plan = decisions.by_frame(proj)
+    noise, blurred = [], []
+    for index, decoded in enumerate(zip(*map(frames, (long_clip, whole, parts)), strict=True)):
+        original, one_pass, joined = (f.to_ndarray(format="rgb24").astype(np.float32) for f in decoded)
+        for decision in plan.get(index, []):
+            x0, y0, x1, y1 = (int(v) for v in decision.box)
+            noise.append(np.abs(joined[y0:y1, x0:x1] - one_pass[y0:y1, x0:x1]).mean())
+            blurred.append(np.abs(one_pass[y0:y1, x0:x1] - original[y0:y1, x0:x1]).mean())
+    assert len(noise) > 1000 and np.mean(noise) < np.mean(blurred) / 5, (np.mean(noise), np.mean(blurred))
+
+
+def test_a_stream_without_timestamps_is_decoded_from_its_start(tmp_path):
+    """A raw H.264 stream cannot seek by time: each segment decodes from the start, and still finds the same."""
+    raw = tmp_path / "clip.h264"
+    with av.open(str(CLIP)) as inp, av.open(str(raw), "w", format="h264") as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for count, packet in enumerate(inp.demux(video=0)):
+            if packet.dts is None or count >= 70:
+                break
+            packet.stream = stream
+            out.mux(packet)
+    settings = DetectorSettings()
+    expected = analyze.analyze(raw, settings, recognise=False)
+    found = segments.analyze_segmented(raw, pools.LocalPool(2, segments.detect_segment), 2, settings, recognise=False)
+    assert project.to_dict(found) == project.to_dict(expected) and found.tracks
+
+
+RAY_DRIVER = """
+import sys
+from engine import identities, pools, project, segments
+from engine.records import DetectorSettings
+address, clip, known, parts, target = sys.argv[1:]
+pool = pools.RayPool(address, segments.detect_segment)
+faces = identities.load_known_faces([known])
+project.save(segments.analyze_segmented(clip, pool, int(parts), DetectorSettings(), faces), target)
+"""
+
+
+def test_segments_on_a_ray_cluster(ray_cluster, long_clip, whole, tmp_path):
+    """The driver runs in its own process, as `limelight batch --ray` does: Ray reads the settings that keep it
+    on 127.0.0.1 when it is imported, and this test process imported it before."""
+    address, env = ray_cluster
+    found, expected = tmp_path / "ray.limelight.json", tmp_path / "whole.limelight.json"
+    arguments = [address, long_clip, PERFORMER, PARTS, found]
+    done = subprocess.run(
+        [sys.executable, "-c", RAY_DRIVER, *map(str, arguments)], env=env, cwd=ROOT, capture_output=True, timeout=900
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    project.save(whole, expected)
+    assert project.to_dict(project.load(found)) == project.to_dict(project.load(expected))
+
+
+def test_a_container_that_seeks_past_the_frame_is_decoded_from_its_start(monkeypatch):
+    """Some containers (MPEG-TS) seek only roughly: a segment that lands after its first frame notices by the
+    times and decodes from the video's start instead."""
+    first = segments.first_pass(CLIP, SETTINGS, video.probe(CLIP), Job())
+    start, end = first.keyframes[2], first.keyframes[3]
+    exact = video.read_frames
+    monkeypatch.setattr(
+        video,
+        "read_frames",
+        lambda path, start, seek: exact(path, start=start, seek=None if seek is None else seek + 4000),
+    )
+    assert [f.pts for f in segments._frames(str(CLIP), start, tuple(first.pts[start:end]))] == first.pts[start:end]
