@@ -10,11 +10,10 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-import cv2
-
 from engine import atomic
 from engine.decisions import by_frame
 from engine.identities import CONFIRMED, MATCHED, REJECTED, Identity
+from engine.lazy import cv2
 from engine.preview import crops
 from engine.project import BLUR, IGNORE, KEEP, Project, fingerprint
 from engine.track import Box

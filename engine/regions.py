@@ -7,10 +7,10 @@ faces as closely, and its match score says when the region is lost, which MIL ne
 import os
 from typing import Iterable, Iterator
 
-import cv2
 import numpy as np
 
 from engine.job import Job
+from engine.lazy import cv2
 from engine.preview import FrameSource
 from engine.project import Project
 from engine.track import Box, shot_of

@@ -6,11 +6,11 @@ import bisect
 from dataclasses import dataclass
 from typing import Iterable
 
-import cv2
 import lap
 import numpy as np
 
 from engine.detect.base import Detection
+from engine.lazy import cv2
 
 Box = tuple[float, float, float, float]
 

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
+
+from engine.lazy import cv2
 
 
 @dataclass(frozen=True)
