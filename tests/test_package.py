@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -33,9 +34,13 @@ ICONS = Path("/usr/share/icons/hicolor")
 OPTIONAL_PLUGINS = ("platformthemes/libqgtk3.so",)
 DOC = Path("/usr/share/doc/limelight/copyright")
 MAX_DEB_MB, MAX_BUNDLE_MB = 220, 650
-# Issue 13 targets for a quiet 2-core machine; printed beside the figures, not asserted: a timing measured on a
-# shared machine says more about the load than about the app.
+# Issue 13's cold-start targets on this 2-core machine with nothing else running, as in CI. On a shared machine the
+# wall-clock limit is stretched by the slowdown measured beside each run (see slowdown()), so it stays the target
+# when the machine is quiet; the CPU-seconds and the megabytes read from disk, which other jobs do not inflate,
+# are held to fixed budgets: what the app may spend of the target (it reads at about 250 MB/s here).
 MAX_SELFTEST_S, MAX_WINDOW_S = 4.0, 1.5
+MAX_SELFTEST_CPU_S, MAX_WINDOW_CPU_S = 2.6, 1.1
+MAX_SELFTEST_READ_MB, MAX_WINDOW_READ_MB = 400, 170
 # What the app must not carry: the modelling tools (the app runs converted networks on LiteRT) and the 68-point
 # landmark model, which LimeLight never uses.
 FORBIDDEN_MODULES = re.compile(r"^(tensorflow|keras|tf_keras|mtcnn|onnx|face_recognition\.api)(\.|$)")
@@ -233,18 +238,39 @@ def drop_caches() -> None:
     Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
+def slowdown() -> float:
+    """How much other work on the machine stretches a single-threaded, CPU-bound process right now (1 when it is
+    idle): a child process's wall-clock time over the CPU time it spent busy-looping."""
+    probe = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\nprint(end)"
+    started = time.monotonic()
+    done = sh(sys.executable, "-c", probe)
+    return max(1.0, (time.monotonic() - started) / float(done.stdout))
+
+
+def children_usage() -> tuple[float, float]:
+    """CPU-seconds and megabytes read from disk by the waited-for child processes so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime, used.ru_inblock * 512 / 1e6
+
+
 def test_selftest_cold(app, home):
     drop_caches()
-    started, cpu = time.monotonic(), os.times()
+    before = slowdown()
+    started, (cpu, read) = time.monotonic(), children_usage()
     done = sh(app, "--selftest", env=user_env(home), cwd=home, timeout=600)
     cold = time.monotonic() - started
-    used = os.times()
-    spent = used.children_user - cpu.children_user + used.children_system - cpu.children_system
+    used, read_after = children_usage()
+    spent, read = used - cpu, read_after - read
+    stretch = (before + slowdown()) / 2
     print(
-        f"--selftest, page cache dropped: {cold:.1f} s (target {MAX_SELFTEST_S} s), CPU {spent:.1f} s; "
+        f"--selftest, page cache dropped: {cold:.1f} s (target {MAX_SELFTEST_S} s x slowdown {stretch:.1f}), "
+        f"CPU {spent:.2f} s (at most {MAX_SELFTEST_CPU_S}), read {read:.0f} MB (at most {MAX_SELFTEST_READ_MB}); "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    assert spent <= MAX_SELFTEST_CPU_S
+    assert read <= MAX_SELFTEST_READ_MB
+    assert cold <= MAX_SELFTEST_S * stretch
 
 
 @pytest.fixture(scope="module")
@@ -280,9 +306,14 @@ def main_window_shown(display: str) -> bool:
     return any("IsViewable" in sh("xwininfo", "-id", i, env={"DISPLAY": display}).stdout for i in ids)
 
 
-def seconds_to_window(app, home, display: str) -> tuple[float, float]:
-    """Wall-clock seconds until the main window is on screen, and the CPU seconds the app spent to get there
-    (which the other jobs on a shared machine do not inflate)."""
+def megabytes_read(pid: int) -> float:
+    fields = dict(line.split(": ") for line in Path(f"/proc/{pid}/io").read_text().splitlines())
+    return int(fields["read_bytes"]) / 1e6
+
+
+def seconds_to_window(app, home, display: str) -> tuple[float, float, float]:
+    """Wall-clock seconds until the main window is on screen, and the CPU seconds the app spent and the
+    megabytes it read from disk to get there (which the other jobs on a shared machine do not inflate)."""
     env = {**user_env(home), "DISPLAY": display}
     del env["QT_QPA_PLATFORM"]
     started = time.monotonic()
@@ -291,7 +322,7 @@ def seconds_to_window(app, home, display: str) -> tuple[float, float]:
         while not main_window_shown(display):
             assert gui.poll() is None and time.monotonic() - started < 120, "no LimeLight window"
             time.sleep(0.02)
-        return time.monotonic() - started, cpu_seconds(gui.pid)
+        return time.monotonic() - started, cpu_seconds(gui.pid), megabytes_read(gui.pid)
     finally:
         gui.terminate()
         gui.wait(timeout=30)
@@ -299,12 +330,18 @@ def seconds_to_window(app, home, display: str) -> tuple[float, float]:
 
 def test_window_opens_cold(app, home, display):
     drop_caches()
-    cold, cold_cpu = seconds_to_window(app, home, display)
-    warm, warm_cpu = seconds_to_window(app, home, display)
+    before = slowdown()
+    cold, cold_cpu, read = seconds_to_window(app, home, display)
+    stretch = (before + slowdown()) / 2
+    warm, warm_cpu, _ = seconds_to_window(app, home, display)
     print(
-        f"GUI window up, page cache dropped / warm: {cold:.2f} s / {warm:.2f} s (target {MAX_WINDOW_S} s) "
-        f"(CPU {cold_cpu:.2f} s / {warm_cpu:.2f} s); load average {os.getloadavg()[0]:.1f}"
+        f"GUI window up, page cache dropped / warm: {cold:.2f} s / {warm:.2f} s (target {MAX_WINDOW_S} s x "
+        f"slowdown {stretch:.1f}), CPU {cold_cpu:.2f} s / {warm_cpu:.2f} s (at most {MAX_WINDOW_CPU_S}), read "
+        f"{read:.0f} MB cold (at most {MAX_WINDOW_READ_MB}); load average {os.getloadavg()[0]:.1f}"
     )
+    assert cold_cpu <= MAX_WINDOW_CPU_S
+    assert read <= MAX_WINDOW_READ_MB
+    assert cold <= MAX_WINDOW_S * stretch
 
 
 def tracks(project: Path) -> list:
