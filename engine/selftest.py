@@ -1,4 +1,4 @@
-"""`limelight --selftest`: proves an installed copy works end to end without any user file: every model loads
+"""`limelight --selftest`: proves an installed copy works end to end without any user file: every model file loads
 from its package and runs, and a few frames of a generated sample are analysed and exported."""
 
 import sys
