@@ -20,7 +20,7 @@ demo: setup
 	mkdir -p out
 	$(PY) main.py anonymize $(DEMO_INPUT) -o out/demo_anonymized.mp4 --known-faces $(DEMO_KNOWN)
 
-# Settings in pyproject.toml: style and imports (ruff), types (mypy), the layers gui > engine > models and no Qt
+# Settings in pyproject.toml: style and imports (ruff), types (mypy), the layers gui > engine > models > common and no Qt
 # below gui (import-linter).
 .PHONY: lint
 lint: setup
@@ -42,7 +42,7 @@ gui: setup
 	touch $@
 
 bench: setup .venv-deface/.installed bench-identity
-	PATH="$(CURDIR)/.venv-deface/bin:$$PATH" $(PY) -m engine.bench
+	PATH="$(CURDIR)/.venv-deface/bin:$$PATH" $(PY) -m tools.bench
 	$(PY) -m tools.wider_eval
 	$(PY) -m tools.recall_bench
 	$(PY) tools/batch_bench.py

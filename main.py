@@ -6,6 +6,8 @@ import signal
 import sys
 from pathlib import Path
 
+from engine.records import Action, ExportSettings, MatchStatus
+
 COMMANDS = ("anonymize", "analyze", "export", "batch")
 
 
@@ -63,7 +65,8 @@ def _progress_bar():
 
 def _parser() -> argparse.ArgumentParser:
     from engine import detect, render
-    from engine.project import CRF_RANGE, PRESETS, DetectorSettings
+    from engine.project import CRF_RANGE, PRESETS
+    from engine.records import DetectorSettings
 
     parser = Parser(prog="limelight", description="Find, recognise and blur faces in video.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -159,7 +162,7 @@ def _export_settings(args, settings):
 
 
 def _detector_settings(args):
-    from engine.project import DetectorSettings
+    from engine.records import DetectorSettings
 
     return DetectorSettings(
         name=args.detector,
@@ -192,7 +195,7 @@ def run(args) -> int:
     if args.command == "batch":
         from engine import batch
 
-        return batch.command(args, _detector_settings(args), _export_settings(args, project.ExportSettings()))
+        return batch.command(args, _detector_settings(args), _export_settings(args, ExportSettings()))
     job = Job(on_progress=_progress_bar(), on_warning=_warn)
     if args.command == "export":
         proj = project.load(args.project)
@@ -208,7 +211,7 @@ def run(args) -> int:
     known = identities.load_known_faces(args.known_faces) if args.known_faces else []
     if args.command == "anonymize" and stills.is_image(args.input):
         count = export.anonymize_image(
-            args.input, args.output, _detector_settings(args), _export_settings(args, project.ExportSettings()), known
+            args.input, args.output, _detector_settings(args), _export_settings(args, ExportSettings()), known
         )
         print(f"wrote {args.output} ({count} face{'s' * (count != 1)} found)")
         return 0
@@ -216,12 +219,12 @@ def run(args) -> int:
         args.input, _detector_settings(args), known, job, recognise=args.command == "analyze" or bool(args.project)
     )
     proj.known_faces = [str(Path(k).resolve()) for k in args.known_faces]
-    kept = [i.name or f"#{i.id}" for i in proj.identities if i.decision == project.KEEP]
+    kept = [i.name or f"#{i.id}" for i in proj.identities if i.decision == Action.KEEP]
     summary = (
         f"{len(proj.tracks)} face tracks, {len(proj.identities)} people{', kept: ' + ', '.join(kept) if kept else ''}"
     )
     for person in proj.identities:
-        if person.match is not None and person.match.status == identities.SUGGESTED:
+        if person.match is not None and person.match.status == MatchStatus.SUGGESTED:
             print(
                 f"limelight: suggestion: person {person.id} may be {person.match.name} (distance "
                 f"{person.match.distance:.2f}); blurred until confirmed in the app"

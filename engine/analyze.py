@@ -8,30 +8,31 @@ from typing import Callable
 import numpy as np
 
 from engine import checkpoint as checkpoints
-from engine import detect, identities, project, video
+from engine import detect, geometry, identities, project, video
 from engine.ahead import ahead
-from engine.detect.base import Detection, fit_scale
+from engine.detect.base import fit_scale
 from engine.job import Job
+from engine.records import Detection, DetectorSettings, Identity, KnownFace, Project, Source, Track
 from engine.scenes import THUMB_WIDTH, Detail, Triage
-from engine.track import Track, TrackerSettings, link
+from engine.track import TrackerSettings, link
 
 EMBED_FRAMES = 6
 
 
 def analyze(
     path: str | os.PathLike,
-    settings: project.DetectorSettings | None = None,
-    known: list[identities.KnownFace] | None = None,
+    settings: DetectorSettings | None = None,
+    known: list[KnownFace] | None = None,
     job: Job | None = None,
     on_detections: Callable[[int, list[Detection]], None] | None = None,
     recognise: bool = True,
     checkpoint: str | os.PathLike | None = None,
-) -> project.Project:
+) -> Project:
     """`on_detections(frame, faces)` lets a viewer show plausible faces as they are found, before tracking
     ends; it is called for the frames the detector looked at.
     Without `recognise` every track is its own person: enough when everyone is blurred, and much faster.
     With `checkpoint`, detections are kept in that file as they are made, and those it already holds are reused."""
-    settings = settings or project.DetectorSettings()
+    settings = settings or DetectorSettings()
     job = job or Job()
     info = video.probe(path)
     job.step("Detecting faces", 0, info.frame_count)
@@ -71,7 +72,7 @@ def analyze(
     else:
         people = identities.cluster(tracks)
         _label(tracks, people)
-    source = project.Source(
+    source = Source(
         path=str(Path(path).resolve()),
         fingerprint=project.fingerprint(path),
         width=info.width,
@@ -80,12 +81,10 @@ def analyze(
         fps=info.fps,
         frame_count=len(found),
     )
-    return project.Project(source=source, detector=settings, tracks=tracks, identities=people, cuts=triage.cuts)
+    return Project(source=source, detector=settings, tracks=tracks, identities=people, cuts=triage.cuts)
 
 
-def identify(
-    path, tracks: list[Track], known: list[identities.KnownFace], job: Job | None = None
-) -> list[identities.Identity]:
+def identify(path, tracks: list[Track], known: list[KnownFace], job: Job | None = None) -> list[Identity]:
     """Embed, cluster into people, match the known faces; every track learns its identity."""
     evidence = _embed_tracks(path, tracks, job or Job())
     people = identities.cluster(tracks, evidence)
@@ -95,7 +94,7 @@ def identify(
     return people
 
 
-def _label(tracks: list[Track], people: list[identities.Identity]) -> None:
+def _label(tracks: list[Track], people: list[Identity]) -> None:
     by_id = {t.id: t for t in tracks}
     for person in people:
         for track_id in person.tracks:
@@ -109,7 +108,7 @@ def _embed_frames(track: Track, count: int) -> list[int]:
     usable = [
         track.start + i
         for i, (box, score) in enumerate(zip(track.boxes, track.scores))
-        if score > 0 and max(box[2] - box[0], box[3] - box[1]) >= identities.MIN_FACE_PIXELS
+        if score > 0 and geometry.side(box) >= identities.MIN_FACE_PIXELS
     ]
     chosen = []
     for stretch in np.array_split(np.array(usable, dtype=int), min(count, len(usable))) if usable else ():

@@ -12,11 +12,10 @@ from pathlib import Path
 
 from engine import atomic
 from engine.decisions import by_frame
-from engine.identities import CONFIRMED, MATCHED, REJECTED, Identity
+from engine.frame_source import crops
 from engine.lazy import cv2
-from engine.preview import crops
-from engine.project import BLUR, IGNORE, KEEP, Project, fingerprint
-from engine.track import Box
+from engine.project import fingerprint
+from engine.records import Action, Box, Identity, MatchStatus, Project
 
 SUFFIX = ".audit.html"
 THUMB_SIDE = 96
@@ -35,11 +34,11 @@ def report_path(output: str | os.PathLike) -> Path:
 
 def why_kept(identity: Identity) -> str:
     match = identity.match
-    if match is not None and match.status == CONFIRMED:
+    if match is not None and match.status == MatchStatus.CONFIRMED:
         return (
             f"confirmed by the editor as {match.name} (photo {Path(match.photo).name}, distance {match.distance:.3f})"
         )
-    if match is not None and match.status == MATCHED:
+    if match is not None and match.status == MatchStatus.MATCHED:
         return (
             f"matched automatically to {match.name}'s photo {Path(match.photo).name} at distance {match.distance:.3f}"
         )
@@ -83,13 +82,13 @@ def render(project: Project, source: Path, output: Path) -> str:
     e = html.escape
     plan = by_frame(project)
     fps = project.source.fps or 25.0
-    blurred = sum(d.action == BLUR for found in plan.values() for d in found)
-    frames_blurred = sum(any(d.action == BLUR for d in found) for found in plan.values())
-    kept = [i for i in project.identities if i.decision == KEEP]
-    kept_alone = [t for t, action in project.overrides.items() if action == KEEP]
-    not_faces = [t for t, action in project.overrides.items() if action == IGNORE]
-    not_faces += [t for i in project.identities if i.decision == IGNORE for t in i.tracks]
-    rejected = [i for i in project.identities if i.match is not None and i.match.status == REJECTED]
+    blurred = sum(d.action == Action.BLUR for found in plan.values() for d in found)
+    frames_blurred = sum(any(d.action == Action.BLUR for d in found) for found in plan.values())
+    kept = [i for i in project.identities if i.decision == Action.KEEP]
+    kept_alone = [t for t, action in project.overrides.items() if action == Action.KEEP]
+    not_faces = [t for t, action in project.overrides.items() if action == Action.IGNORE]
+    not_faces += [t for i in project.identities if i.decision == Action.IGNORE for t in i.tracks]
+    rejected = [i for i in project.identities if i.match is not None and i.match.status == MatchStatus.REJECTED]
     drawn = [t for t in project.tracks if t.manual]
     thumbs = _thumbnails(source, project, [_best_track(project, i) for i in kept] + kept_alone)
 

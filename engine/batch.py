@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 from engine import analyze, atomic, export, identities, project, stills
 from engine.errors import Cancelled, InputError, OutputError, UserError
 from engine.job import Job
+from engine.records import Action, DetectorSettings, ExportSettings, KnownFace
 
 VIDEO_SUFFIXES = {
     ".mp4",
@@ -63,9 +64,9 @@ class Task:
 
 @dataclass
 class Settings:
-    detector: project.DetectorSettings
-    export: project.ExportSettings
-    known: list[identities.KnownFace] = field(default_factory=list)
+    detector: DetectorSettings
+    export: ExportSettings
+    known: list[KnownFace] = field(default_factory=list)
 
     def key(self) -> str:
         """What decides the output besides the source: detection and export settings and the known faces'
@@ -187,7 +188,7 @@ def _anonymize(task: Task, settings: Settings, job: Job, result: Result) -> None
     result.frames = proj.source.frame_count
     result.faces = sum(1 for track in proj.tracks for score in track.scores if score > 0)
     result.tracks = len(proj.tracks)
-    result.people_kept = [i.name or f"#{i.id}" for i in proj.identities if i.decision == project.KEEP]
+    result.people_kept = [i.name or f"#{i.id}" for i in proj.identities if i.decision == Action.KEEP]
 
 
 class _CollectedWarnings(logging.Handler):
@@ -346,7 +347,7 @@ def _wind_down(backend, summary: Summary, on_result) -> None:
 
 def default_workers(tasks: int) -> int:
     """One worker per core, fewer if available memory would not hold them at 1 GiB each (a 1080p job peaks
-    under 500 MB, see engine.bench; 4K needs more), never more than there are jobs."""
+    under 500 MB, see tools.bench; 4K needs more), never more than there are jobs."""
     cores = os.cpu_count() or 1
     memory = _available_memory()
     by_memory = max(1, memory // (1 << 30)) if memory else cores
@@ -368,7 +369,7 @@ def _available_memory() -> int | None:
         return None
 
 
-def command(args, detector: project.DetectorSettings, export_settings: project.ExportSettings) -> int:
+def command(args, detector: DetectorSettings, export_settings: ExportSettings) -> int:
     """`limelight batch`: exit 0 when every file is done, SOME_FAILED when any failed (the others are still
     done), 130 on Ctrl+C (finished outputs stay; a re-run does the rest)."""
     from engine import pools

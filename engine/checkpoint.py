@@ -10,8 +10,8 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from engine.detect.base import Detection
-from engine.project import DetectorSettings, fingerprint
+from engine.project import fingerprint
+from engine.records import Detection, DetectorSettings
 
 SUFFIX = ".analysis-checkpoint"
 

@@ -1,47 +1,35 @@
 """What export does with each face: an identity's decision, overridden per track, resolved per frame. Also the
 edits an editor makes, as plain functions on the project so the GUI and the CLI change it the same way."""
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from engine.identities import CONFIRMED, REJECTED
-from engine.project import BLUR, IGNORE, KEEP, Project
-from engine.track import Box, Track
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One box in one frame and what to do with it."""
-
-    box: Box
-    action: str
-    track: int
-    identity: int | None
-    manual: bool = False
+from engine import geometry
+from engine.records import Action, Box, Decision, MatchStatus, Project, Track
 
 
-def track_action(project: Project, track: Track) -> str:
+def track_action(project: Project, track: Track) -> Action:
     """Blur unless someone decided otherwise: a face nobody looked at is never shown."""
     if track.id in project.overrides:
         return project.overrides[track.id]
     if track.manual or track.identity is None:
-        return BLUR
+        return Action.BLUR
     return project.identity(track.identity).decision
 
 
-def track_actions(project: Project) -> dict[int, str]:
+def track_actions(project: Project) -> dict[int, Action]:
     """Every track's action in one pass; asking `track_action` track by track searches the people each time."""
     people = {i.id: i.decision for i in project.identities}
     return {
         t.id: project.overrides[t.id]
         if t.id in project.overrides
-        else BLUR
+        else Action.BLUR
         if t.manual or t.identity is None
         else people[t.identity]
         for t in project.tracks
     }
 
 
-def at_frame(project: Project, frame: int, actions: dict[int, str] | None = None) -> list[Decision]:
+def at_frame(project: Project, frame: int, actions: dict[int, Action] | None = None) -> list[Decision]:
     """`by_frame(project)[frame]` for a viewer that shows one frame at a time, without planning the whole video."""
     actions = actions or track_actions(project)
     return _inside_kept(
@@ -67,35 +55,34 @@ def by_frame(project: Project) -> dict[int, list[Decision]]:
 def _inside_kept(found: list[Decision]) -> list[Decision]:
     """A smaller detected box lying mostly inside a kept face is that face's mouth, hand or microphone
     found a second time; blurring it would deface the person the editor chose to show. Drawn regions stay."""
-    kept = [d.box for d in found if d.action == KEEP]
+    kept = [d.box for d in found if d.action == Action.KEEP]
     if not kept:
         return found
     return [
-        replace(d, action=KEEP) if d.action == BLUR and not d.manual and any(_within(d.box, k) for k in kept) else d
+        replace(d, action=Action.KEEP)
+        if d.action == Action.BLUR and not d.manual and any(_within(d.box, k) for k in kept)
+        else d
         for d in found
     ]
 
 
 def _within(inner: Box, outer: Box, share: float = 0.6) -> bool:
-    w = min(inner[2], outer[2]) - max(inner[0], outer[0])
-    h = min(inner[3], outer[3]) - max(inner[1], outer[1])
-    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
-    smaller = area < (outer[2] - outer[0]) * (outer[3] - outer[1])
-    return smaller and w > 0 and h > 0 and w * h >= share * area
+    shared, size = geometry.overlap(inner, outer), geometry.area(inner)
+    return size < geometry.area(outer) and shared > 0 and shared >= share * size
 
 
-def set_identity(project: Project, identity_id: int, decision: str) -> None:
+def set_identity(project: Project, identity_id: int, decision: Action) -> None:
     """A decision on a person applies to all their appearances, so per-track overrides other than
     'ignore' (not a face) give way to it."""
     identity = project.identity(identity_id)
     identity.decision = decision
     for track_id in identity.tracks:
-        if project.overrides.get(track_id) in (BLUR, KEEP):
+        if project.overrides.get(track_id) in (Action.BLUR, Action.KEEP):
             del project.overrides[track_id]
 
 
-def toggle_identity(project: Project, identity_id: int) -> str:
-    decision = KEEP if project.identity(identity_id).decision == BLUR else BLUR
+def toggle_identity(project: Project, identity_id: int) -> Action:
+    decision = Action.KEEP if project.identity(identity_id).decision == Action.BLUR else Action.BLUR
     set_identity(project, identity_id, decision)
     return decision
 
@@ -105,9 +92,9 @@ def confirm_match(project: Project, identity_id: int) -> None:
     identity = project.identity(identity_id)
     if identity.match is None:
         raise ValueError(f"person {identity_id} has no suggested match to confirm")
-    identity.match.status = CONFIRMED
+    identity.match.status = MatchStatus.CONFIRMED
     identity.name = identity.match.name
-    set_identity(project, identity_id, KEEP)
+    set_identity(project, identity_id, Action.KEEP)
 
 
 def reject_match(project: Project, identity_id: int) -> None:
@@ -117,33 +104,33 @@ def reject_match(project: Project, identity_id: int) -> None:
         raise ValueError(f"person {identity_id} has no suggested match to reject")
     if identity.name == identity.match.name:
         identity.name = None
-    identity.match.status = REJECTED
-    set_identity(project, identity_id, BLUR)
+    identity.match.status = MatchStatus.REJECTED
+    set_identity(project, identity_id, Action.BLUR)
 
 
-def set_track(project: Project, track_id: int, action: str | None) -> None:
+def set_track(project: Project, track_id: int, action: Action | None) -> None:
     if action is None:
         project.overrides.pop(track_id, None)
     else:
         project.overrides[track_id] = action
 
 
-def merge_decision(project: Project, identity_ids: list[int]) -> str | None:
+def merge_decision(project: Project, identity_ids: list[int]) -> Action | None:
     """The decision a merge of these people would carry without asking: theirs if they agree, None if they
     disagree (the editor must choose; `merge_identities` falls back to blur, the safe one)."""
     found = {project.identity(i).decision for i in identity_ids}
     return found.pop() if len(found) == 1 else None
 
 
-def merge_identities(project: Project, keep_id: int, other_id: int, decision: str | None = None) -> None:
+def merge_identities(project: Project, keep_id: int, other_id: int, decision: Action | None = None) -> None:
     """The editor knows these two are the same person. When their decisions differ and the editor did not say
     which wins, the merged person is blurred: silently keeping (or dropping a keep) would surprise either way."""
     merge_people(project, [keep_id, other_id], decision)
 
 
-def merge_people(project: Project, identity_ids: list[int], decision: str | None = None) -> int:
+def merge_people(project: Project, identity_ids: list[int], decision: Action | None = None) -> int:
     """Everyone in `identity_ids` becomes the first of them; their name and match carry over when it has none."""
-    chosen = decision or merge_decision(project, identity_ids) or BLUR
+    chosen = decision or merge_decision(project, identity_ids) or Action.BLUR
     keep = project.identity(identity_ids[0])
     for other_id in identity_ids[1:]:
         other = project.identity(other_id)
@@ -170,7 +157,7 @@ def split_track(project: Project, track_id: int) -> int:
         if old.tracks == [track_id]:
             return old.id
         old.tracks.remove(track_id)
-    from engine.identities import Identity
+    from engine.records import Identity
 
     new_id = max((i.id for i in project.identities), default=0) + 1
     project.identities.append(Identity(id=new_id, tracks=[track_id], embedding=track.embedding))
@@ -226,10 +213,6 @@ def remove_track(project: Project, track_id: int) -> None:
 
 
 __all__ = [
-    "BLUR",
-    "KEEP",
-    "IGNORE",
-    "Decision",
     "track_action",
     "track_actions",
     "at_frame",

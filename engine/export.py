@@ -11,8 +11,8 @@ from engine.ahead import ahead
 from engine.detect import create
 from engine.errors import OutputError
 from engine.job import Job
-from engine.project import DetectorSettings, ExportSettings, Project, source_path
-from engine.track import Track
+from engine.project import source_path
+from engine.records import Decision, DetectorSettings, ExportSettings, Identity, KnownFace, Project, Track
 
 
 def check_output(output: str | os.PathLike, source: str | os.PathLike | None = None) -> None:
@@ -75,20 +75,20 @@ def anonymize_image(
     output: str | os.PathLike,
     detector: DetectorSettings,
     settings: ExportSettings,
-    known: list[identities.KnownFace],
+    known: list[KnownFace],
 ) -> int:
     """A still is a one-frame video without tracking: detect, recognise, render. Returns the faces found."""
     rgb = stills.read_image(path)
     model = create(detector.name, detector.threshold, max_side=detector.max_side, zoom=detector.zoom)
     faces = [face for face in model.detect(rgb) if face.score >= model.threshold]
     people = [
-        identities.Identity(id=i, tracks=[i], embedding=_embedding(rgb, face.box) if known else None)
+        Identity(id=i, tracks=[i], embedding=_embedding(rgb, face.box) if known else None)
         for i, face in enumerate(faces, start=1)
     ]
     # Every face of a photo is on screen with every other: at most one of them can be a known person.
     together = [Track(id=i, start=0, boxes=[face.box], scores=[face.score]) for i, face in enumerate(faces, start=1)]
     identities.apply_known_faces(people, known, together)
-    plan = [decisions.Decision(face.box, person.decision, person.id, person.id) for face, person in zip(faces, people)]
+    plan = [Decision(face.box, person.decision, person.id, person.id) for face, person in zip(faces, people)]
     render.render(rgb, plan, settings)
     stills.write_image(output, rgb)
     return len(faces)

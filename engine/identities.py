@@ -5,59 +5,27 @@ A wrong keep exposes a bystander, the worst thing LimeLight can do, so a known p
 evidence that the video itself supports; anything less is a suggestion the editor confirms, blurred until then."""
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
+from engine import geometry
 from engine.errors import InputError
 from engine.job import Job
+from engine.records import Action, Identity, KnownFace, Match, MatchStatus, Track
 from engine.stills import SUFFIXES, read_image
-from engine.track import Track
 
 MIN_FACE_PIXELS = 40
 CLUSTER_TOLERANCE = 0.5
+CLUSTER_LOOSE = 0.56
 CLUSTER_MAX = 0.6
+CLUSTER_GAP = 0.12
+AMBIGUOUS = 0.05
 MATCH_STRONG = 0.45
 MATCH_WEAK = 0.6
 MARGIN = 0.08
 COHORT_GAP = 0.1
-
-MATCHED, SUGGESTED, CONFIRMED, REJECTED = "matched", "suggested", "confirmed", "rejected"
-MATCH_STATUSES = (MATCHED, SUGGESTED, CONFIRMED, REJECTED)
-
-
-@dataclass
-class Match:
-    """Why an identity is, or may be, a known person: the evidence an editor confirms and a legal review reads.
-
-    'matched': strong evidence, kept without asking; 'suggested': uncertain, blurred until the editor confirms;
-    'confirmed' / 'rejected': the editor's answer, which a new analysis never overrides."""
-
-    name: str
-    photo: str
-    distance: float
-    status: str = SUGGESTED
-
-
-@dataclass
-class Identity:
-    """A person: the tracks that show them and what export does with them ('blur' or 'keep')."""
-
-    id: int
-    tracks: list[int]
-    decision: str = "blur"
-    name: str | None = None
-    embedding: list[float] | None = field(default=None, repr=False)
-    match: Match | None = None
-
-
-@dataclass
-class KnownFace:
-    name: str
-    embeddings: list[np.ndarray]
-    photos: list[str] = field(default_factory=list)
 
 
 Evidence = dict[int, list[tuple[np.ndarray, float]]]
@@ -66,8 +34,7 @@ Evidence = dict[int, list[tuple[np.ndarray, float]]]
 
 def embed(rgb: np.ndarray, box) -> np.ndarray | None:
     """128-d dlib ResNet descriptor of the face in `box`, or None where the face is too small to tell."""
-    x0, y0, x1, y1 = box
-    if max(x1 - x0, y1 - y0) < MIN_FACE_PIXELS:
+    if geometry.side(box) < MIN_FACE_PIXELS:
         return None
     from models.face_descriptor import describe
 
@@ -76,7 +43,7 @@ def embed(rgb: np.ndarray, box) -> np.ndarray | None:
 
 def weight(box, score: float) -> float:
     """How much one embedding counts: descriptors of faces near the 40-pixel floor are noisier."""
-    return max(score, 0.1) * min(1.0, max(box[2] - box[0], box[3] - box[1]) / 120)
+    return max(score, 0.1) * min(1.0, geometry.side(box) / 120)
 
 
 def weighted_mean(pairs: list[tuple[np.ndarray, float]]) -> np.ndarray:
@@ -103,8 +70,9 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
 
     Average linkage joins a person's many appearances (a mean over all pairs is steadier than any single
     pair); a cap on the farthest pair stops a chain of look-alikes from joining two people. A wrong merge
-    could keep a bystander along with a whitelisted person, so ties break towards more identities; tracks
-    too small to recognise stay alone and blurred."""
+    could keep a bystander along with a whitelisted person, so a pair is joined only when it is clearly one
+    person (see _clear) and ties break towards more identities; tracks too small to recognise stay alone and
+    blurred."""
     evidence = _evidence(tracks, evidence)
     known = [t for t in tracks if t.id in evidence]
     vectors = np.array([weighted_mean(evidence[t.id]) for t in known], dtype=float).reshape(len(known), 128)
@@ -112,17 +80,22 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
     apart = np.array([[_cooccur(a, b) for b in known] for a in known], dtype=bool).reshape(pair.shape)
     average, farthest, size = pair.copy(), pair.copy(), np.ones(len(known))
     alive = np.ones(len(known), dtype=bool)
+    blocked = np.zeros_like(apart)
     groups = [[i] for i in range(len(known))]
     while len(known) > 1:
-        allowed = alive[:, None] & alive[None] & ~apart & (farthest <= CLUSTER_MAX)
+        allowed = alive[:, None] & alive[None] & ~apart & ~blocked & (farthest <= CLUSTER_MAX)
         np.fill_diagonal(allowed, False)
         candidates = np.where(allowed, average, np.inf)
-        a, b = np.unravel_index(np.argmin(candidates), candidates.shape)
-        if not candidates[a, b] < CLUSTER_TOLERANCE:
+        a, b = map(int, np.unravel_index(np.argmin(candidates), candidates.shape))
+        if not candidates[a, b] < CLUSTER_LOOSE:
             break
+        if not _clear(a, b, average, apart, alive, size):
+            blocked[a, b] = blocked[b, a] = True
+            continue
         average[a] = average[:, a] = (size[a] * average[a] + size[b] * average[b]) / (size[a] + size[b])
         farthest[a] = farthest[:, a] = np.maximum(farthest[a], farthest[b])
         apart[a] = apart[:, a] = apart[a] | apart[b]
+        blocked[a] = blocked[:, a] = blocked[a] | blocked[b]
         size[a] += size[b]
         alive[b] = False
         groups[a] += groups[b]
@@ -138,6 +111,29 @@ def cluster(tracks: list[Track], evidence: Evidence | None = None) -> list[Ident
             Identity(id=number, tracks=group, embedding=weighted_mean(shown).round(5).tolist() if shown else None)
         )
     return identities
+
+
+def _clear(a: int, b: int, average: np.ndarray, apart: np.ndarray, alive: np.ndarray, size: np.ndarray) -> bool:
+    """Whether groups `a` and `b` are clearly one person, not merely the nearest pair left.
+
+    Not when one of them is about as near (within AMBIGUOUS) to a third group that the video proves is not
+    the other one (they were on screen together): a father's face as near to his son as to his own other
+    faces is a guess either way, and stays its own person. Past CLUSTER_TOLERANCE (up to CLUSTER_LOOSE), only
+    a single track, and only when both are CLUSTER_GAP nearer each other than to any other group: one odd photo
+    or angle of a person joins them when nobody else comes close, but several tracks that agree with each other
+    are a person of their own (two East Asian people among a Western cast stand apart from it together)."""
+    d = average[a, b]
+    loose = d >= CLUSTER_TOLERANCE
+    if loose and min(size[a], size[b]) > 1:
+        return False
+    others = alive.copy()
+    others[[a, b]] = False
+    for x, y in ((a, b), (b, a)):
+        if (others & apart[y] & (average[x] < d + AMBIGUOUS)).any():
+            return False
+        if loose and (others & (average[x] < d + CLUSTER_GAP)).any():
+            return False
+    return True
 
 
 def load_known_faces(paths: Iterable[str | os.PathLike], detector=None, job: Job | None = None) -> list[KnownFace]:
@@ -227,7 +223,7 @@ def apply_known_faces(
     )
     results: dict[int, Match] = {}
     for row, identity in enumerate(scored):
-        if identity.match is not None and identity.match.status != SUGGESTED:
+        if identity.match is not None and identity.match.status != MatchStatus.SUGGESTED:
             continue
         order = np.argsort(distance[row])
         best = int(order[0])
@@ -244,14 +240,17 @@ def apply_known_faces(
         )
         strong = d <= MATCH_STRONG and runner - d >= MARGIN and cohort - d >= COHORT_GAP and alone
         results[row] = Match(
-            known[best].name, _nearest_photo(vectors[row], known[best]), round(d, 3), MATCHED if strong else SUGGESTED
+            known[best].name,
+            _nearest_photo(vectors[row], known[best]),
+            round(d, 3),
+            MatchStatus.MATCHED if strong else MatchStatus.SUGGESTED,
         )
     changed = []
     for row, match in results.items():
         identity = scored[row]
         identity.match = match
-        if match.status == MATCHED:
-            identity.name, identity.decision = match.name, "keep"
+        if match.status == MatchStatus.MATCHED:
+            identity.name, identity.decision = match.name, Action.KEEP
             changed.append(identity)
     return changed
 

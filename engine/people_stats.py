@@ -3,9 +3,8 @@ once per edit in one pass over the tracks, so a grid of hundreds of people re-so
 
 from dataclasses import dataclass
 
-from engine.identities import SUGGESTED, Identity
-from engine.project import BLUR, IGNORE, KEEP, Project
-from engine.track import Track
+from engine import geometry
+from engine.records import Action, Identity, MatchStatus, Project, Track
 
 SHORT_SECONDS = 1.0
 LOW_CONFIDENCE = 0.25
@@ -13,7 +12,7 @@ LOW_CONFIDENCE = 0.25
 
 SCREEN_TIME, FIRST_APPEARANCE, DECISION = "screen time", "first appearance", "decision"
 SORTS = (SCREEN_TIME, FIRST_APPEARANCE, DECISION)
-_DECISION_ORDER = {KEEP: 0, SUGGESTED: 1, BLUR: 2, IGNORE: 3}
+_DECISION_ORDER = {Action.KEEP: 0, MatchStatus.SUGGESTED: 1, Action.BLUR: 2, Action.IGNORE: 3}
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class PersonStats:
 def face_area(track: Track) -> float:
     frame = track.thumbnail_frame if track.thumbnail_frame is not None else track.start
     box = track.box_at(frame)
-    return (box[2] - box[0]) * (box[3] - box[1]) if box else 0.0
+    return geometry.area(box) if box else 0.0
 
 
 def _covered(tracks: list[Track]) -> int:
@@ -49,8 +48,12 @@ def _covered(tracks: list[Track]) -> int:
 
 
 def state_of(identity: Identity) -> str:
-    if identity.match is not None and identity.match.status == SUGGESTED and identity.decision == BLUR:
-        return SUGGESTED
+    if (
+        identity.match is not None
+        and identity.match.status == MatchStatus.SUGGESTED
+        and identity.decision == Action.BLUR
+    ):
+        return MatchStatus.SUGGESTED
     return identity.decision
 
 

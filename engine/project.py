@@ -5,80 +5,30 @@ import hashlib
 import json
 import os
 import typing
-from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+from dataclasses import asdict, fields, is_dataclass, replace
 from pathlib import Path
 
 from engine import atomic, typecheck
 from engine.errors import InputError, ProjectFileError
-from engine.identities import MATCH_STATUSES, Identity, Match
-from engine.track import Track
+from engine.records import (
+    SCHEMA_VERSION,
+    Action,
+    DetectorSettings,
+    ExportSettings,
+    Identity,
+    Match,
+    MatchStatus,
+    Project,
+    Source,
+    Track,
+)
 
-SCHEMA_VERSION = 2
 READABLE_SCHEMAS = (1, 2)
 SUFFIX = ".limelight.json"
-BLUR, KEEP, IGNORE = "blur", "keep", "ignore"
-ACTIONS = (BLUR, KEEP, IGNORE)
-
-
-@dataclass
-class Source:
-    path: str
-    fingerprint: str
-    width: int
-    height: int
-    rotation: int
-    fps: float
-    frame_count: int
-
-
-@dataclass
-class DetectorSettings:
-    """`max_side` bounds the frame size of fine detections, `coarse_side` that of the others (see scenes.Triage);
-    on small video both are the full frame. Fine detections and stills take a second look, `zoom` times closer,
-    where small faces are (see detect.centerface); None: no second look."""
-
-    name: str = "centerface"
-    threshold: float | None = None
-    max_side: int | None = 1280
-    stride: int = 3
-    coarse_side: int | None = 640
-    fine_every: int = 4
-    zoom: float | None = 2.0
 
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 CRF_RANGE = (0, 51)
-
-
-@dataclass
-class ExportSettings:
-    style: str = "gaussian"
-    shape: str = "ellipse"
-    strength: float = 1.0
-    padding: float = 1.3
-    crf: int = 18
-    preset: str = "veryfast"
-    keep_audio: bool = True
-    mark: bool = False
-
-
-@dataclass
-class Project:
-    source: Source
-    detector: DetectorSettings = field(default_factory=DetectorSettings)
-    tracks: list[Track] = field(default_factory=list)
-    identities: list[Identity] = field(default_factory=list)
-    overrides: dict[int, str] = field(default_factory=dict)
-    export: ExportSettings = field(default_factory=ExportSettings)
-    known_faces: list[str] = field(default_factory=list)
-    cuts: list[int] = field(default_factory=list)
-    schema: int = SCHEMA_VERSION
-
-    def track(self, track_id: int) -> Track:
-        return next(t for t in self.tracks if t.id == track_id)
-
-    def identity(self, identity_id: int) -> Identity:
-        return next(i for i in self.identities if i.id == identity_id)
 
 
 def default_path(video: str | os.PathLike) -> Path:
@@ -154,14 +104,18 @@ def from_dict(data: dict, where: str = "project") -> Project:
         for n, identity in enumerate(identities):
             if identity.match is not None:
                 identity.match = _build(Match, identity.match, where, f"identities[{n}].match")
-                if identity.match.status not in MATCH_STATUSES:
+                if identity.match.status not in tuple(MatchStatus):
                     raise ProjectFileError(
                         f"{where}: damaged project file: identities[{n}].match.status "
-                        f"{identity.match.status!r} is not one of {', '.join(MATCH_STATUSES)}"
+                        f"{identity.match.status!r} is not one of {', '.join(MatchStatus)}"
                     )
+                identity.match.status = MatchStatus(identity.match.status)
         for action in [*overrides.values(), *(i.decision for i in identities)]:
-            if action not in ACTIONS:
+            if action not in tuple(Action):
                 raise ProjectFileError(f"{where}: unknown decision {action!r}")
+        overrides = {k: Action(v) for k, v in overrides.items()}
+        for identity in identities:
+            identity.decision = Action(identity.decision)
         export = _build(ExportSettings, data["export"], where, "export")
         if export.preset not in PRESETS or not CRF_RANGE[0] <= export.crf <= CRF_RANGE[1]:
             raise ProjectFileError(

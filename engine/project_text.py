@@ -7,7 +7,8 @@ which is part of the key."""
 import json
 from dataclasses import fields, replace
 
-from engine.project import Project, to_dict
+from engine.project import to_dict
+from engine.records import Project
 
 _SLOT = "\x00tracks\x00"
 SEPARATORS = (",", ":")

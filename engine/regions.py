@@ -9,11 +9,11 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from engine.frame_source import FrameSource
 from engine.job import Job
 from engine.lazy import cv2
-from engine.preview import FrameSource
-from engine.project import Project
-from engine.track import Box, shot_of
+from engine.records import Box, Project
+from engine.track import shot_of
 
 LOST_SCORE = 0.45
 TEMPLATE_REFRESH = 0.1

@@ -8,26 +8,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from engine.decisions import Decision
+from engine import geometry
 from engine.lazy import cv2
-from engine.project import BLUR, KEEP, ExportSettings
+from engine.records import Action, Decision, ExportSettings
 from engine.video import Frame, to_raw_box
 
 STYLES = ("gaussian", "median", "bilateral", "averaging", "mosaic", "solid")
 SHAPES = ("ellipse", "rectangle")
 WORK_SIZE = 32
-COLOURS = {BLUR: (230, 40, 40), KEEP: (40, 200, 80)}
-
-
-def padded(box, padding: float, width: int, height: int) -> tuple[int, int, int, int]:
-    x0, y0, x1, y1 = box
-    cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * padding / 2, (y1 - y0) * padding / 2
-    return (
-        max(0, int(cx - hw)),
-        max(0, int(cy - hh)),
-        min(width, int(np.ceil(cx + hw))),
-        min(height, int(np.ceil(cy + hh))),
-    )
+COLOURS = {Action.BLUR: (230, 40, 40), Action.KEEP: (40, 200, 80)}
 
 
 def _odd(n: float) -> int:
@@ -97,8 +86,8 @@ def render(image: np.ndarray, decisions: list[Decision], settings: ExportSetting
         _outline(image, decisions)
         return
     for decision in decisions:
-        if decision.action == BLUR:
-            hide(image, padded(decision.box, settings.padding, width, height), settings)
+        if decision.action == Action.BLUR:
+            hide(image, geometry.padded(decision.box, settings.padding, width, height), settings)
 
 
 def render_frame(frame: Frame, decisions: list[Decision], settings: ExportSettings) -> None:
@@ -107,14 +96,14 @@ def render_frame(frame: Frame, decisions: list[Decision], settings: ExportSettin
     if settings.mark or frame.black_level is None:
         render(frame.image, decisions, settings)
         return
-    hidden = [d for d in decisions if d.action == BLUR]
+    hidden = [d for d in decisions if d.action == Action.BLUR]
     if not hidden:
         return
     planes = frame.planes()
     height, width = planes[0].shape
     shown_w, shown_h = (height, width) if frame.rotation % 180 else (width, height)
     for decision in hidden:
-        box = padded(decision.box, settings.padding, shown_w, shown_h)
+        box = geometry.padded(decision.box, settings.padding, shown_w, shown_h)
         x0, y0, x1, y1 = (int(v) // 2 * 2 for v in to_raw_box(box, frame.rotation, width, height))
         hide(planes[0], (x0, y0, x1, y1), settings, frame.black_level)
         for chroma in planes[1:]:

@@ -9,8 +9,7 @@ import numpy as np
 
 from engine.decisions import track_actions
 from engine.people_stats import LOW_CONFIDENCE, SHORT_SECONDS
-from engine.project import KEEP, Project
-from engine.track import Track
+from engine.records import Action, Project, Track
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def moments(project: Project) -> list[Moment]:
                     f"on screen for only {len(track.boxes)} frames",
                 )
             )
-        if actions[track.id] == KEEP:
+        if actions[track.id] == Action.KEEP:
             notes += [(track.start, "a kept face appears"), (track.end, "a kept face leaves")]
         for frame, note in notes:
             found.setdefault((frame, track.id), []).append(note)

@@ -24,7 +24,7 @@ class Triage:
     Only every `fine_every`-th detection, and the first of each shot, is a fine one: small faces move few pixels
     between frames, so they can wait, while large faces move fast but are found on a coarse frame too. On the
     1080p copy of the test clip this found more faces than looking at every detected frame finely, in 55% of
-    the time (see engine.bench).
+    the time (see tools.bench).
 
     Shots come from PySceneDetect's content detector, fed the small thumbnail decoding makes anyway."""
 

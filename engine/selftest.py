@@ -13,7 +13,7 @@ import numpy as np
 
 from engine import analyze, detect, identities, video
 from engine.export import export
-from engine.project import DetectorSettings
+from engine.records import DetectorSettings
 
 FRAMES = 12
 # Detectors the self-test does not build, and why that proves no less about the installation.

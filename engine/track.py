@@ -9,41 +9,9 @@ from typing import Iterable
 import lap
 import numpy as np
 
-from engine.detect.base import Detection
+from engine.geometry import iou_matrix, sides
 from engine.lazy import cv2
-
-Box = tuple[float, float, float, float]
-
-
-@dataclass
-class Track:
-    """One appearance of one face: a box for every frame from `start` to `start + len(boxes) - 1`.
-
-    `scores` is 0 on frames the tracker filled in; `embedding` describes the face for recognition."""
-
-    id: int
-    start: int
-    boxes: list[Box]
-    scores: list[float]
-    embedding: list[float] | None = None
-    identity: int | None = None
-    manual: bool = False
-    thumbnail_frame: int | None = None
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.boxes) - 1
-
-    def box_at(self, frame: int) -> Box | None:
-        return self.boxes[frame - self.start] if self.start <= frame <= self.end else None
-
-    def best_frames(self, count: int) -> list[int]:
-        """Frames where the face was actually detected, largest and most confident first: where recognition
-        has the most pixels to work with."""
-        quality = [
-            (s * max(b[2] - b[0], b[3] - b[1]), i) for i, (b, s) in enumerate(zip(self.boxes, self.scores)) if s > 0
-        ]
-        return [self.start + i for _, i in sorted(quality, reverse=True)[:count]]
+from engine.records import Box, Detection, Track
 
 
 @dataclass
@@ -71,23 +39,12 @@ class TrackerSettings:
         return settings
 
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-
-
 def _match_cost(last: np.ndarray, found: np.ndarray) -> np.ndarray:
     """IoU, relaxed by centre distance so a small face that moved more than its own width still links,
     but never to a box of less than half or more than twice the size: that is another face."""
     iou = iou_matrix(last, found)
-    size = np.maximum(last[:, 2] - last[:, 0], last[:, 3] - last[:, 1])[:, None]
-    found_size = np.maximum(found[:, 2] - found[:, 0], found[:, 3] - found[:, 1])[None, :]
+    size = sides(last)[:, None]
+    found_size = sides(found)[None, :]
     similar = (found_size >= size / 2) & (found_size <= size * 2)
     centre_last = (last[:, None, :2] + last[:, None, 2:]) / 2
     centre_found = (found[None, :, :2] + found[None, :, 2:]) / 2

@@ -13,16 +13,15 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from engine import decisions, people_stats
 from engine import project as projects
-from engine.detect.base import Detection
 from engine.errors import UserError
-from engine.identities import Identity, KnownFace, apply_known_faces
+from engine.identities import apply_known_faces
 from engine.project_text import ProjectText
-from engine.track import Box, Track
+from engine.records import Action, Box, Decision, Detection, ExportSettings, Identity, KnownFace, Project, Track
 from engine.video import VideoInfo
 
 AUTOSAVE_MS = 400
 FRAMES_REMEMBERED = 512
-ACTION_VERBS = {projects.KEEP: "Keep", projects.BLUR: "Blur", projects.IGNORE: "Mark as not a face:"}
+ACTION_VERBS = {Action.KEEP: "Keep", Action.BLUR: "Blur", Action.IGNORE: "Mark as not a face:"}
 
 
 def _copy_people(people: list[Identity]) -> list[Identity]:
@@ -49,7 +48,7 @@ class _State:
     known_faces: list[str]
 
     @classmethod
-    def capture(cls, project: projects.Project) -> "_State":
+    def capture(cls, project: Project) -> "_State":
         return cls(
             _copy_people(project.identities),
             dict(project.overrides),
@@ -58,7 +57,7 @@ class _State:
             list(project.known_faces),
         )
 
-    def restore(self, project: projects.Project) -> None:
+    def restore(self, project: Project) -> None:
         project.identities = _copy_people(self.identities)
         project.overrides = dict(self.overrides)
         project.tracks = list(self.tracks)
@@ -68,7 +67,7 @@ class _State:
 
 
 class _Edit(QUndoCommand):
-    def __init__(self, document: "Document", text: str, change: Callable[[projects.Project], object]):
+    def __init__(self, document: "Document", text: str, change: Callable[[Project], object]):
         super().__init__(text)
         self._document = document
         self._change = change
@@ -99,33 +98,35 @@ class Document(QObject):
     """Analysis found faces on this frame (before tracking, so not yet anyone's)."""
     saved = Signal(str)
     save_failed = Signal(str)
+    selection_changed = Signal(object)
+    """The person the editor is looking at (an identity id, or None) changed: the preview, the people panel and
+    the timeline all show this one person, so each reads it here instead of keeping its own copy."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.video: Path | None = None
         self.info: VideoInfo | None = None
-        self.project: projects.Project | None = None
+        self.project: Project | None = None
         self.path: Path | None = None
         self.found: dict[int, list[Detection]] = {}
         self.undo_stack = QUndoStack(self)
-        self._frames: dict[int, list[decisions.Decision]] = {}
-        self._actions: dict[int, str] | None = None
+        self._frames: dict[int, list[Decision]] = {}
+        self._actions: dict[int, Action] | None = None
         self._people: dict[int, Identity] | None = None
         self._text = ProjectText()
         self._figures = people_stats.TrackFigures()
         self._stats: dict[int, people_stats.PersonStats] | None = None
         self._dirty = False
+        self._selected: int | None = None
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save)
 
-    def open(
-        self, video: Path, info: VideoInfo, project: projects.Project | None = None, path: Path | None = None
-    ) -> None:
+    def open(self, video: Path, info: VideoInfo, project: Project | None = None, path: Path | None = None) -> None:
         self.save()
         self.video, self.info, self.found = Path(video), info, {}
         self._take(project, path)
 
-    def set_analysis(self, project: projects.Project, path: Path) -> None:
+    def set_analysis(self, project: Project, path: Path) -> None:
         self._take(project, path)
         self._dirty = True
         self.save()
@@ -136,11 +137,27 @@ class Document(QObject):
         self.found = {}
         self._take(None, None)
 
-    def _take(self, project: projects.Project | None, path: Path | None) -> None:
+    def _take(self, project: Project | None, path: Path | None) -> None:
         self.project, self.path, self._frames = project, path, {}
-        self._stats = self._actions = self._people = None
+        self._stats = self._actions = self._people = self._selected = None
         self.undo_stack.clear()
         self.opened.emit()
+
+    @property
+    def opened_project(self) -> Project:
+        """The project, for views that act only while one is open: asking otherwise is a programming error."""
+        if self.project is None:
+            raise RuntimeError("no project is open")
+        return self.project
+
+    @property
+    def selected_person(self) -> int | None:
+        return self._selected
+
+    def select_person(self, identity_id: int | None) -> None:
+        """Announced even when it is already the one selected: the views bring it into sight again."""
+        self._selected = identity_id
+        self.selection_changed.emit(identity_id)
 
     def add_detections(self, frame: int, faces: list[Detection]) -> None:
         self.found[frame] = faces
@@ -156,7 +173,7 @@ class Document(QObject):
     def fps(self) -> float:
         return self.info.fps if self.info else 25.0
 
-    def decisions_at(self, frame: int) -> list[decisions.Decision]:
+    def decisions_at(self, frame: int) -> list[Decision]:
         """Planned per frame as frames are shown (planning the whole video took seconds with 300 people)."""
         if self.project is None:
             return []
@@ -166,12 +183,12 @@ class Document(QObject):
             self._frames[frame] = decisions.at_frame(self.project, frame, self.actions())
         return self._frames[frame]
 
-    def actions(self) -> dict[int, str]:
+    def actions(self) -> dict[int, Action]:
         if self._actions is None:
             self._actions = decisions.track_actions(self.project)
         return self._actions
 
-    def action(self, track: Track) -> str:
+    def action(self, track: Track) -> Action:
         return self.actions()[track.id]
 
     def touch(self) -> None:
@@ -194,13 +211,13 @@ class Document(QObject):
         self._dirty = False
         self.saved.emit(str(self.path))
 
-    def set_export_settings(self, settings: projects.ExportSettings) -> None:
+    def set_export_settings(self, settings: ExportSettings) -> None:
         """Remembered with the project but not an edit of what is blurred, so not undoable."""
         self.project.export = settings
         self._dirty = True
         self._autosave.start()
 
-    def _edit(self, text: str, change: Callable[[projects.Project], object]):
+    def _edit(self, text: str, change: Callable[[Project], object]):
         command = _Edit(self, text, change)
         self.undo_stack.push(command)
         return command.result
@@ -281,7 +298,7 @@ class Document(QObject):
         def change(project):
             matched = apply_known_faces(project.identities, known, project.tracks)
             for identity in matched:
-                decisions.set_identity(project, identity.id, projects.KEEP)
+                decisions.set_identity(project, identity.id, Action.KEEP)
             project.known_faces = sorted(set(project.known_faces) | {str(Path(p).resolve()) for p in paths})
             return matched
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from engine import render
 from engine.errors import UserError
 from engine.export import check_output
-from engine.project import ExportSettings
+from engine.records import ExportSettings
 
 QUALITIES = (("Best (larger file)", 14), ("High", 18), ("Good", 23), ("Small file", 28))
 

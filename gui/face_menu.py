@@ -1,12 +1,11 @@
 """The right-click menu on a face, in the preview and on a person's card: every decision the editor can take about
 it, each one undoable."""
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from PySide6.QtWidgets import QMenu, QWidget
 
-from engine.identities import SUGGESTED
-from engine.project import BLUR, IGNORE, KEEP
+from engine.records import Action, MatchStatus
 from gui.document import Document
 from gui.merge import merge_with_prompt
 from gui.style import person_label, plural
@@ -22,12 +21,12 @@ def face_menu(
     document: Document,
     track_id: int,
     parent: QWidget | None = None,
-    selected: list[int] = (),
+    selected: Sequence[int] = (),
     report: Callable[[str], None] = lambda text: None,
     rename: Callable[[int], None] | None = None,
 ) -> QMenu:
     """`selected`: the people chosen in the people grid, offered as the ones to merge this person with."""
-    project = document.project
+    project = document.opened_project
     track = project.track(track_id)
     menu = QMenu(parent)
     if track.manual:
@@ -40,7 +39,7 @@ def face_menu(
         title = menu.addAction(f"{label} \u00b7 {plural(len(person.tracks), 'appearance')}")
         title.setEnabled(False)
         menu.addSeparator()
-        if person.match is not None and person.match.status == SUGGESTED:
+        if person.match is not None and person.match.status == MatchStatus.SUGGESTED:
             name = person.match.name
             menu.addAction(f"Yes, this is {name}: keep", lambda: document.answer_suggestions([person.id], True))
             menu.addAction(f"No, this is not {name}", lambda: document.answer_suggestions([person.id], False))
@@ -48,27 +47,39 @@ def face_menu(
         _choice(
             menu,
             f"Keep {label}",
-            person.decision == KEEP and override is None,
-            lambda: document.set_person(person.id, KEEP),
+            person.decision == Action.KEEP and override is None,
+            lambda: document.set_person(person.id, Action.KEEP),
         )
         _choice(
             menu,
             f"Blur {label}",
-            person.decision == BLUR and override is None,
-            lambda: document.set_person(person.id, BLUR),
+            person.decision == Action.BLUR and override is None,
+            lambda: document.set_person(person.id, Action.BLUR),
         )
         _choice(
             menu,
             f"{label} is not a face",
-            person.decision == IGNORE and override is None,
-            lambda: document.set_person(person.id, IGNORE),
+            person.decision == Action.IGNORE and override is None,
+            lambda: document.set_person(person.id, Action.IGNORE),
         )
         if rename is not None:
             menu.addAction("Rename\u2026", lambda: rename(person.id))
         menu.addSeparator()
-    _choice(menu, "Blur only this appearance", override == BLUR, lambda: document.set_appearance(track_id, BLUR))
-    _choice(menu, "Keep only this appearance", override == KEEP, lambda: document.set_appearance(track_id, KEEP))
-    _choice(menu, "This is not a face", override == IGNORE, lambda: document.set_appearance(track_id, IGNORE))
+    _choice(
+        menu,
+        "Blur only this appearance",
+        override == Action.BLUR,
+        lambda: document.set_appearance(track_id, Action.BLUR),
+    )
+    _choice(
+        menu,
+        "Keep only this appearance",
+        override == Action.KEEP,
+        lambda: document.set_appearance(track_id, Action.KEEP),
+    )
+    _choice(
+        menu, "This is not a face", override == Action.IGNORE, lambda: document.set_appearance(track_id, Action.IGNORE)
+    )
     if override is not None and person is not None:
         menu.addAction(f"Follow {person_label(person)}'s decision", lambda: document.set_appearance(track_id, None))
     if person is None:

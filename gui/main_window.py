@@ -204,11 +204,10 @@ class MainWindow(QMainWindow):
         self.preview.region_drawn.connect(lambda frame, box: session.track_region(frame, box))
         self.preview.region_edited.connect(lambda track, frame, box: session.track_region(frame, box, track))
         self.preview.hint.connect(lambda text: self.statusBar().showMessage(text, 4000))
-        self.people.person_selected.connect(lambda identity: self.select_person(identity, seek=True))
+        self.people.person_clicked.connect(self.show_best_moment)
         self.people.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.review.moment_shown.connect(lambda track, identity: identity is not None and self.select_person(identity))
+        self.review.moment_shown.connect(lambda track, identity: identity is not None and doc.select_person(identity))
         self.review.closed.connect(lambda: self.review_action.setChecked(False))
-        self.timeline.lanes.person_selected.connect(self.select_person)
         self._save_error_shown = False
         self._closing = False
 
@@ -337,7 +336,7 @@ class MainWindow(QMainWindow):
             return
         decision = self.document.toggle_person(track.identity)
         person = self.document.project.identity(track.identity)
-        self.select_person(person.id)
+        self.document.select_person(person.id)
         self.statusBar().showMessage(
             f"{person_label(person)} is now {ACTION_WORDS[decision]} in "
             f"{'their' if len(person.tracks) > 1 else 'this'} "
@@ -357,12 +356,8 @@ class MainWindow(QMainWindow):
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(position)
 
-    def select_person(self, identity_id: int, seek: bool = False) -> None:
-        self.preview.set_highlight(identity_id)
-        self.people.select(identity_id)
-        self.timeline.select(identity_id)
-        project = self.document.project
-        if seek and project is not None:
+    def show_best_moment(self, identity_id: int) -> None:
+        if self.document.project is not None:
             best = self.document.stats()[identity_id].best_frame
             if best is not None:
                 self.player.pause()

@@ -1,12 +1,14 @@
 """Merging people, asking first when they disagree: a kept person merged with a blurred one must not silently
 lose the keep (or silently keep a stranger), so the editor picks, with blur, the safe answer, as the default."""
 
+from typing import Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine import decisions
-from engine.project import BLUR, KEEP
+from engine.records import Action
 from gui.document import Document
 from gui.style import ACTION_WORDS, person_label, plural
 
@@ -15,12 +17,12 @@ MAX_FACES = 4
 
 
 def merge_with_prompt(
-    document: Document, identity_ids: list[int], parent: QWidget, report, faces: list[QPixmap | None] = ()
+    document: Document, identity_ids: list[int], parent: QWidget | None, report, faces: Sequence[QPixmap | None] = ()
 ) -> QMessageBox | None:
     """Merges into the first of `identity_ids`; `report(text)` tells the editor what happened. Returns the open
     question when one is asked (non-blocking, so background work carries on while it is read), showing `faces`,
     so the editor sees who is being merged, not only their numbers."""
-    project = document.project
+    project = document.opened_project
     if len(identity_ids) < 2:
         return None
     agreed = decisions.merge_decision(project, identity_ids)
@@ -49,7 +51,7 @@ def merge_with_prompt(
 
     def answered(button) -> None:
         if button in (blur, keep):
-            _merge(document, identity_ids, BLUR if button is blur else KEEP, report)
+            _merge(document, identity_ids, Action.BLUR if button is blur else Action.KEEP, report)
 
     box.buttonClicked.connect(answered)
     box.open()
@@ -70,8 +72,8 @@ def _strip(faces: list[QPixmap]) -> QPixmap:
     return strip
 
 
-def _merge(document: Document, identity_ids: list[int], decision: str, report) -> None:
-    merged = document.project.identity(document.merge_people(identity_ids, decision))
+def _merge(document: Document, identity_ids: list[int], decision: Action, report) -> None:
+    merged = document.opened_project.identity(document.merge_people(identity_ids, decision))
     report(
         f"Merged {len(identity_ids)} people into {person_label(merged)}: {ACTION_WORDS[decision]} in all "
         f"{plural(len(merged.tracks), 'appearance')}"

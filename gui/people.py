@@ -36,9 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine import people_stats
-from engine.identities import SUGGESTED
 from engine.people_stats import PersonStats
-from engine.project import BLUR, IGNORE, KEEP
+from engine.records import Action, MatchStatus
 from gui.document import Document
 from gui.face_menu import face_menu
 from gui.merge import merge_with_prompt
@@ -67,8 +66,8 @@ CARD_FLAGS = (
     | Qt.ItemFlag.ItemIsDragEnabled
     | Qt.ItemFlag.ItemIsDropEnabled
 )
-STATE_COLOURS = {**ACTION_COLOURS, SUGGESTED: DETECTION_COLOUR}
-STATE_WORDS = {**ACTION_WORDS, SUGGESTED: "suggested"}
+STATE_COLOURS = {**ACTION_COLOURS, MatchStatus.SUGGESTED: DETECTION_COLOUR}
+STATE_WORDS = {**ACTION_WORDS, MatchStatus.SUGGESTED: "suggested"}
 EVERYONE, SHORT, LOW, SUGGESTIONS, KEPT = "Everyone", "Under one second", "Low confidence", "Suggestions", "Kept"
 FILTERS = (EVERYONE, SHORT, LOW, SUGGESTIONS, KEPT)
 SORT_LABELS = {
@@ -104,8 +103,8 @@ class PeopleModel(QAbstractListModel):
             EVERYONE: lambda s: True,
             SHORT: lambda s: people_stats.is_short(s, fps),
             LOW: people_stats.is_low_confidence,
-            SUGGESTIONS: lambda s: s.state == SUGGESTED,
-            KEPT: lambda s: s.state == KEEP,
+            SUGGESTIONS: lambda s: s.state == MatchStatus.SUGGESTED,
+            KEPT: lambda s: s.state == Action.KEEP,
         }[self.filter]
         self.beginResetModel()
         self.ids = [s.id for s in sorted(filter(wanted, stats.values()), key=people_stats.sort_key(self.order))]
@@ -222,7 +221,7 @@ class CardDelegate(QStyledItemDelegate):
         painter.setPen(QPen(colour, 3))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(face.adjusted(1, 1, -1, -1))
-        if stats.state == SUGGESTED:
+        if stats.state == MatchStatus.SUGGESTED:
             photo = QRect(face.right() - PHOTO - 2, face.top() + 2, PHOTO, PHOTO)
             painter.drawPixmap(photo, self.model.photo(identity.match.photo))
             painter.setPen(QPen(colour, 2))
@@ -239,8 +238,10 @@ class CardDelegate(QStyledItemDelegate):
             f"{STATE_WORDS[stats.state]} \u00b7 {on_screen(stats.seconds(self.model.document.fps))}",
         )
         text = QRect(card.left() + 4, face.bottom() + 3, card.width() - 8, option.fontMetrics.height())
-        lines = ["Is this", f"{identity.match.name}?"] if stats.state == SUGGESTED else [person_label(identity)]
-        painter.setPen(TEXT if stats.state != IGNORE else DIM_TEXT)
+        lines = (
+            ["Is this", f"{identity.match.name}?"] if stats.state == MatchStatus.SUGGESTED else [person_label(identity)]
+        )
+        painter.setPen(TEXT if stats.state != Action.IGNORE else DIM_TEXT)
         painter.setFont(option.font)
         for line in lines:
             painter.drawText(
@@ -302,7 +303,8 @@ class PeopleGrid(QListView):
 
 
 class PeoplePanel(QWidget):
-    person_selected = Signal(int)
+    person_clicked = Signal(int)
+    """One card clicked on its own (the document's selection follows): the window shows that person's best moment."""
     message = Signal(str)
 
     def __init__(self, document: Document, known_faces_actions: list[QAction], parent: QWidget | None = None):
@@ -353,13 +355,13 @@ class PeoplePanel(QWidget):
         actions = QHBoxLayout()
         actions.setContentsMargins(8, 2, 8, 6)
         for key, text, tip, slot in (
-            (KEEP, "Keep", "Keep the selected people visible", lambda: self.decide(KEEP)),
-            (BLUR, "Blur", "Blur the selected people", lambda: self.decide(BLUR)),
+            (Action.KEEP, "Keep", "Keep the selected people visible", lambda: self.decide(Action.KEEP)),
+            (Action.BLUR, "Blur", "Blur the selected people", lambda: self.decide(Action.BLUR)),
             (
-                IGNORE,
+                Action.IGNORE,
                 "Not a face",
                 "The selection is not faces: leave those pixels as they are",
-                lambda: self.decide(IGNORE),
+                lambda: self.decide(Action.IGNORE),
             ),
             (
                 "merge",
@@ -392,6 +394,7 @@ class PeoplePanel(QWidget):
         layout.addWidget(self.empty)
         layout.addLayout(actions)
         document.opened.connect(self._opened)
+        document.selection_changed.connect(self.select)
         document.changed.connect(self.refresh)
         self._opened()
 
@@ -415,10 +418,10 @@ class PeoplePanel(QWidget):
         self.grid.verticalScrollBar().setValue(scrolled)
         stats = self.document.stats().values()
         project = self.document.project
-        kept = sum(s.state == KEEP for s in stats)
+        kept = sum(s.state == Action.KEEP for s in stats)
         shown = "" if self.model.filter == EVERYONE else f"{len(self.model.ids)} of "
         self.summary.setText(f"{shown}{plural(len(stats), 'person', 'people')} \u00b7 {kept} kept" if project else "")
-        waiting = [s.id for s in stats if s.state == SUGGESTED]
+        waiting = [s.id for s in stats if s.state == MatchStatus.SUGGESTED]
         if waiting:
             names = sorted({self.document.person(i).match.name for i in waiting})
             listed = ", ".join(names[:3]) + ("\u2026" if len(names) > 3 else "")
@@ -475,7 +478,8 @@ class PeoplePanel(QWidget):
 
     def _clicked(self, index: QModelIndex) -> None:
         if len(self._selected_rows()) == 1:
-            self.person_selected.emit(index.data(ID_ROLE))
+            self.document.select_person(index.data(ID_ROLE))
+            self.person_clicked.emit(index.data(ID_ROLE))
 
     # Decisions
 
@@ -491,7 +495,7 @@ class PeoplePanel(QWidget):
         )
 
     def _answer_all(self, confirmed: bool) -> None:
-        waiting = [s.id for s in self.document.stats().values() if s.state == SUGGESTED]
+        waiting = [s.id for s in self.document.stats().values() if s.state == MatchStatus.SUGGESTED]
         self.document.answer_suggestions(waiting, confirmed)
         outcome = "confirmed: kept" if confirmed else "rejected: blurred"
         self.message.emit(f"{plural(len(waiting), 'suggestion')} {outcome}")
@@ -525,12 +529,12 @@ class PeoplePanel(QWidget):
         title = menu.addAction(plural(len(chosen), "person", "people") + " selected")
         title.setEnabled(False)
         menu.addSeparator()
-        menu.addAction("Keep all of them", lambda: self.decide(KEEP))
-        menu.addAction("Blur all of them", lambda: self.decide(BLUR))
-        menu.addAction("None of them is a face", lambda: self.decide(IGNORE))
+        menu.addAction("Keep all of them", lambda: self.decide(Action.KEEP))
+        menu.addAction("Blur all of them", lambda: self.decide(Action.BLUR))
+        menu.addAction("None of them is a face", lambda: self.decide(Action.IGNORE))
         menu.addSeparator()
         menu.addAction("Merge into one person\u2026", lambda: self.merge(chosen))
-        waiting = [i for i in chosen if self.model.stats(i).state == SUGGESTED]
+        waiting = [i for i in chosen if self.model.stats(i).state == MatchStatus.SUGGESTED]
         if waiting:
             menu.addSeparator()
             menu.addAction(

@@ -4,7 +4,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from engine.errors import UserError
-from engine.preview import FrameSource
+from engine.frame_source import FrameSource
 
 MAX_SPEED = 8
 

@@ -4,12 +4,11 @@ Click a face to keep or blur that person; right-click for more; drag on empty pi
 drag a drawn region (or its corner) to move (or resize) it. All positions leave this widget in image pixels."""
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine import render
-from engine.decisions import Decision
-from engine.project import BLUR, IGNORE
+from engine import geometry, render
+from engine.records import Action, Decision
 from gui.document import Document
 from gui.images import to_qimage
 from gui.player import Player
@@ -32,10 +31,9 @@ class PreviewView(QWidget):
         super().__init__(parent)
         self.document, self.player = document, player
         self.show_result = False
-        self.highlight: int | None = None
         self.selected_region: int | None = None
         self.pending: tuple | None = None
-        self._image = None
+        self._image: QImage | None = None
         self._hover: Decision | None = None
         self._drag: dict | None = None
         self.setMouseTracking(True)
@@ -45,10 +43,11 @@ class PreviewView(QWidget):
         player.frame_changed.connect(self.refresh)
         document.changed.connect(self.refresh)
         document.opened.connect(self._reset)
+        document.selection_changed.connect(self.update)
         document.detections.connect(lambda frame: frame == player.index and self.update())
 
     def _reset(self) -> None:
-        self.selected_region = self.highlight = self.pending = None
+        self.selected_region = self.pending = None
         self.refresh()
 
     def set_show_result(self, on: bool) -> None:
@@ -62,10 +61,6 @@ class PreviewView(QWidget):
 
     def select_region(self, track_id: int | None) -> None:
         self.selected_region = track_id
-        self.update()
-
-    def set_highlight(self, identity_id: int | None) -> None:
-        self.highlight = identity_id
         self.update()
 
     def refresh(self) -> None:
@@ -101,6 +96,7 @@ class PreviewView(QWidget):
         return QRectF(area.x() + x0 * scale, area.y() + y0 * scale, (x1 - x0) * scale, (y1 - y0) * scale)
 
     def to_image(self, point: QPointF) -> tuple[float, float]:
+        assert self._image is not None, "pointer positions are asked for only while a frame is shown"
         area, scale = self.image_rect(), self._scale()
         width, height = self._image.width(), self._image.height()
         return (min(max((point.x() - area.x()) / scale, 0), width), min(max((point.y() - area.y()) / scale, 0), height))
@@ -108,7 +104,7 @@ class PreviewView(QWidget):
     def face_at(self, point: QPointF) -> Decision | None:
         """The smallest box under the pointer, so a face in front of a larger region can still be picked."""
         hits = [d for d in self.decisions() if self.to_widget(d.box).adjusted(-3, -3, 3, 3).contains(point)]
-        return min(hits, key=lambda d: (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]), default=None)
+        return min(hits, key=lambda d: geometry.area(d.box), default=None)
 
     # Painting
 
@@ -123,11 +119,13 @@ class PreviewView(QWidget):
         if self.document.project is None:
             self._paint_detections(painter)
         elif not self.show_result:
-            for decision in sorted(self.decisions(), key=lambda d: d.identity == self.highlight):
+            for decision in sorted(self.decisions(), key=lambda d: d.identity == self.document.selected_person):
                 self._paint_decision(painter, decision)
         else:
             for decision in self.decisions():
-                if decision == self._hover or (decision.identity is not None and decision.identity == self.highlight):
+                if decision == self._hover or (
+                    decision.identity is not None and decision.identity == self.document.selected_person
+                ):
                     self._paint_decision(painter, decision)
         for box in filter(None, (self.pending, self._drag and self._drag.get("box"))):
             painter.setPen(QPen(ACCENT, 2, Qt.PenStyle.DashLine))
@@ -165,13 +163,13 @@ class PreviewView(QWidget):
         drawn = decision.manual
         strong = (
             decision == self._hover
-            or (decision.identity is not None and decision.identity == self.highlight)
+            or (decision.identity is not None and decision.identity == self.document.selected_person)
             or (drawn and decision.track == self.selected_region)
         )
         fill = QColor(colour)
         fill.setAlpha(60 if strong else 0)
         painter.setBrush(fill)
-        style = Qt.PenStyle.DashLine if drawn or decision.action == IGNORE else Qt.PenStyle.SolidLine
+        style = Qt.PenStyle.DashLine if drawn or decision.action == Action.IGNORE else Qt.PenStyle.SolidLine
         painter.setPen(QPen(colour, 3 if strong else 2, style))
         painter.drawRoundedRect(rect, 3, 3)
         if drawn and decision.track == self.selected_region:
@@ -186,11 +184,11 @@ class PreviewView(QWidget):
         if decision.manual:
             return "Drawn region"
         name = (
-            person_label(self.document.project.identity(decision.identity))
+            person_label(self.document.opened_project.identity(decision.identity))
             if decision.identity
             else f"Face {decision.track}"
         )
-        return name if decision.action == BLUR else f"{name} \u00b7 {ACTION_WORDS[decision.action]}"
+        return name if decision.action == Action.BLUR else f"{name} \u00b7 {ACTION_WORDS[decision.action]}"
 
     def _paint_label(self, painter: QPainter, rect: QRectF, colour: QColor, text: str) -> None:
         font = QFont(self.font())

@@ -76,7 +76,7 @@ class ReviewBar(QWidget):
         self.player.pause()
         self.player.seek(moment.frame)
         self._show()
-        track = self.document.project.track(moment.track)
+        track = self.document.opened_project.track(moment.track)
         self.moment_shown.emit(moment.track, track.identity)
 
     def _show(self) -> None:
@@ -86,8 +86,9 @@ class ReviewBar(QWidget):
             self.next.setEnabled(False)
             return
         moment = self.moments[self.position]
-        track = self.document.project.track(moment.track)
-        who = person_label(self.document.project.identity(track.identity)) if track.identity else "A face"
+        project = self.document.opened_project
+        track = project.track(moment.track)
+        who = person_label(project.identity(track.identity)) if track.identity else "A face"
         self.label.setText(
             f"Review {self.position + 1} of {len(self.moments)} \u00b7 "
             f"{timecode(moment.frame, self.document.fps)} \u00b7 {who}: {moment.describe()}"

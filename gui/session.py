@@ -12,8 +12,9 @@ from engine.analyze import analyze
 from engine.checkpoint import discard
 from engine.errors import ProjectFileError, UserError
 from engine.export import export
+from engine.frame_source import crops
 from engine.identities import load_known_faces
-from engine.preview import crops
+from engine.records import Action, ExportSettings, Project
 from engine.video import probe
 from gui import storage
 from gui.document import Document
@@ -169,7 +170,7 @@ class Session(QObject):
         """Percent of the analysis' current stage: detection, nearly all of the time."""
         return int(100 * self._analysis_share)
 
-    def _analysed(self, video: Path, project: projects.Project, checkpoint: Path) -> None:
+    def _analysed(self, video: Path, project: Project, checkpoint: Path) -> None:
         if video != self.document.video:
             return
         self.document.set_analysis(project, storage.place(video, self.fingerprint, self.store, self.beside_videos))
@@ -178,7 +179,7 @@ class Session(QObject):
         for known, paths in self.pending_known:
             self._apply_known(known, paths)
         self.pending_known = []
-        kept = sum(i.decision == projects.KEEP for i in project.identities)
+        kept = sum(i.decision == Action.KEEP for i in project.identities)
         self.message.emit(
             f"Found {plural(len(project.identities), 'person', 'people')} in "
             f"{plural(len(project.tracks), 'appearance')}; {kept} kept, everyone else is blurred. "
@@ -242,7 +243,7 @@ class Session(QObject):
             f"Region blurred for {len(boxes) / self.document.fps:.1f} s; drag it to adjust, Delete removes it"
         )
 
-    def start_export(self, settings: projects.ExportSettings, output: Path) -> None:
+    def start_export(self, settings: ExportSettings, output: Path) -> None:
         """Exports a copy of the project, so edits made while it runs cannot change a half-written video."""
         self.document.set_export_settings(settings)
         self.document.save()

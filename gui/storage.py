@@ -11,6 +11,7 @@ from engine import atomic
 from engine import checkpoint as checkpoints
 from engine import project as projects
 from engine.errors import ProjectFileError
+from engine.records import Project
 
 
 def store_dir() -> Path:
@@ -49,7 +50,7 @@ def place(video: Path, fingerprint: str, store: Path, beside: bool = True) -> Pa
     return stored_path(video, fingerprint, store)
 
 
-def find(video: Path, fingerprint: str, store: Path) -> tuple[projects.Project, Path] | None:
+def find(video: Path, fingerprint: str, store: Path) -> tuple[Project, Path] | None:
     """The saved project of exactly this video, if any. A damaged file is renamed out of the way, so the video
     can be analysed afresh without overwriting what may still be recovered, and reported."""
     renamed = sorted(store.glob(f"*-{_key(fingerprint)}{projects.SUFFIX}")) if store.is_dir() else []

@@ -3,12 +3,15 @@ thing everywhere (and matches the engine's review outlines)."""
 
 from PySide6.QtGui import QColor
 
-from engine.identities import Identity
-from engine.project import BLUR, IGNORE, KEEP
+from engine.records import Action, Identity
 from engine.render import COLOURS
 
-ACTION_COLOURS = {BLUR: QColor(*COLOURS[BLUR]), KEEP: QColor(*COLOURS[KEEP]), IGNORE: QColor("#7c828d")}
-ACTION_WORDS = {BLUR: "blurred", KEEP: "kept", IGNORE: "not a face"}
+ACTION_COLOURS = {
+    Action.BLUR: QColor(*COLOURS[Action.BLUR]),
+    Action.KEEP: QColor(*COLOURS[Action.KEEP]),
+    Action.IGNORE: QColor("#7c828d"),
+}
+ACTION_WORDS = {Action.BLUR: "blurred", Action.KEEP: "kept", Action.IGNORE: "not a face"}
 DETECTION_COLOUR = QColor("#f5b82e")
 ACCENT = QColor("#a3e635")
 PANEL = QColor("#1b1d22")

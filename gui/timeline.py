@@ -3,7 +3,7 @@ by what export will do there. During analysis a single lane shows where faces ha
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QToolTip, QVBoxLayout, QWidget
 
@@ -123,16 +123,14 @@ class Ruler(_TimeStrip):
 class Lanes(_TimeStrip):
     """Click a lane to seek; drag either end of an appearance's bar to trim or extend it."""
 
-    person_selected = Signal(int)
-
     def __init__(self, document: Document, player: Player, parent: QWidget | None = None):
         super().__init__(document, player, parent)
-        self.selected: int | None = None
         self.dragging: dict | None = None
         self.setMouseTracking(True)
         document.opened.connect(self._resize)
         document.changed.connect(self._resize)
         document.detections.connect(self._detection)
+        document.selection_changed.connect(self.update)
 
     def rows(self) -> list[tuple[str, int | None, list]]:
         """(label, identity id, tracks) per lane; drawn regions share one lane at the bottom."""
@@ -159,7 +157,7 @@ class Lanes(_TimeStrip):
         first, last = event.rect().top() // LANE_HEIGHT, event.rect().bottom() // LANE_HEIGHT + 1
         for row, (label, identity, tracks) in enumerate(rows[first:last], start=first):
             top = row * LANE_HEIGHT
-            chosen = identity is not None and identity == self.selected
+            chosen = identity is not None and identity == self.document.selected_person
             if chosen:
                 painter.fillRect(QRectF(0, top, self.width(), LANE_HEIGHT), QColor(255, 255, 255, 18))
             painter.setPen(TEXT if chosen else DIM_TEXT)
@@ -213,17 +211,12 @@ class Lanes(_TimeStrip):
             return
         _, identity, tracks = row
         if identity is not None:
-            self.select(identity)
-            self.person_selected.emit(identity)
+            self.document.select_person(identity)
         self.player.pause()
         if event.position().x() >= LABEL_WIDTH:
             self.player.seek(self.frame_at(event.position().x()))
         elif tracks:
             self.player.seek(min(t.start for t in tracks))
-
-    def select(self, identity_id: int | None) -> None:
-        self.selected = identity_id
-        self.update()
 
     def mouseReleaseEvent(self, event) -> None:
         drag, self.dragging = self.dragging, None
@@ -269,26 +262,27 @@ class Timeline(QFrame):
         self.setObjectName("timeline")
         self.ruler = Ruler(document, player)
         self.lanes = Lanes(document, player)
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.lanes)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.lane_area = QScrollArea()
+        self.lane_area.setWidget(self.lanes)
+        self.lane_area.setWidgetResizable(True)
+        self.lane_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.lane_area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.lane_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = QHBoxLayout()
-        header.setContentsMargins(0, 0, self.scroll.verticalScrollBar().sizeHint().width(), 0)
+        header.setContentsMargins(0, 0, self.lane_area.verticalScrollBar().sizeHint().width(), 0)
         header.addWidget(self.ruler)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(header)
-        layout.addWidget(self.scroll)
+        layout.addWidget(self.lane_area)
         self.setMinimumHeight(RULER_HEIGHT + 3 * LANE_HEIGHT)
+        document.selection_changed.connect(self._show)
 
-    def select(self, identity_id: int | None) -> None:
-        self.lanes.select(identity_id)
+    def _show(self, identity_id: int | None) -> None:
+        """The selected person's lane scrolled into view."""
         if identity_id is None:
             return
         rows = [identity for _, identity, _ in self.lanes.rows()]
         if identity_id in rows:
-            self.scroll.ensureVisible(0, rows.index(identity_id) * LANE_HEIGHT + LANE_HEIGHT // 2, 0, LANE_HEIGHT)
+            self.lane_area.ensureVisible(0, rows.index(identity_id) * LANE_HEIGHT + LANE_HEIGHT // 2, 0, LANE_HEIGHT)

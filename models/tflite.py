@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from common import atomic
 from models.errors import MissingModelError
 
 
@@ -24,7 +25,7 @@ def folders() -> list[Path]:
 
 def converted(name: str, convert: Callable[[], bytes]) -> bytes:
     """The flatbuffer `name` from the first folder that has it, or `convert()`ed now and cached atomically (two
-    processes converting at once each write their own partial file)."""
+    processes converting at once each write their own temporary file)."""
     for folder in folders():
         if (folder / name).is_file():
             return (folder / name).read_bytes()
@@ -38,7 +39,5 @@ def converted(name: str, convert: Callable[[], bytes]) -> bytes:
         raise
     path = cache_dir() / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    atomic.write_bytes(path, data)
     return data

@@ -8,6 +8,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from engine.records import Source
+
 ROOT = Path(__file__).resolve().parents[1]
 HAMILTON = ROOT.parent / "shared" / "data" / "hamilton"
 CLIP = HAMILTON / "short_hamilton_clip.mp4"
@@ -31,7 +33,7 @@ def clip_source():
     """The sample clip as a project records it, for projects built by hand in tests."""
     from engine import project
 
-    return project.Source(
+    return Source(
         path=str(CLIP),
         fingerprint=project.fingerprint(CLIP),
         width=640,

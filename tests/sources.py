@@ -9,7 +9,7 @@ import av
 import numpy as np
 
 from engine import project, video
-from engine.track import Track
+from engine.records import Project, Source, Track
 
 
 @dataclass(frozen=True)
@@ -179,10 +179,10 @@ def make(case: Case, path: Path) -> None:
             text.close()
 
 
-def project_for(path: Path) -> project.Project:
+def project_for(path: Path) -> Project:
     """A project with one drawn region over the middle of every frame, as an editor would add by hand."""
     info = video.probe(path)
-    source = project.Source(
+    source = Source(
         path=str(path),
         fingerprint=project.fingerprint(path),
         width=info.width,
@@ -194,4 +194,4 @@ def project_for(path: Path) -> project.Project:
     w, h = info.display_size
     box = (w * 0.25, h * 0.25, w * 0.75, h * 0.75)
     region = Track(id=1, start=0, boxes=[box] * info.frame_count, scores=[1.0] * info.frame_count, manual=True)
-    return project.Project(source=source, tracks=[region])
+    return Project(source=source, tracks=[region])

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from engine import decisions, project, video
+from engine.records import Action
 from tests.helpers import CLIP, audio_packets, frames, images, region_change, times
 
 # Faces located by hand in the source clip (x0, y0, x1, y1), independent of what LimeLight detects.
@@ -74,7 +75,7 @@ def test_blur_destroys_face_detail(pictures):
 
 def test_project_records_the_performer_as_kept(anonymized):
     proj = project.load(anonymized[1])
-    kept = [i for i in proj.identities if i.decision == project.KEEP]
+    kept = [i for i in proj.identities if i.decision == Action.KEEP]
     assert kept and {i.name for i in kept} == {"lin-manuel-miranda"}
     plan = decisions.by_frame(proj)
     for index, (x0, y0, x1, y1) in PERFORMER_CLOSEUPS.items():
@@ -84,4 +85,4 @@ def test_project_records_the_performer_as_kept(anonymized):
             for d in plan.get(index, [])
             if d.box[0] <= centre[0] <= d.box[2] and d.box[1] <= centre[1] <= d.box[3]
         }
-        assert actions == {project.KEEP}, f"frame {index}: {actions}"
+        assert actions == {Action.KEEP}, f"frame {index}: {actions}"

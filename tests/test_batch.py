@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from engine import audit, batch, outfile, project, stills, video
+from engine.records import DetectorSettings, ExportSettings
 from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, images, times
 
 GOOD = ("day1/clip.mp4", "day1/stills/two_people.jpg", "day2/closeup.mov")
@@ -134,7 +135,7 @@ def test_a_changed_source_or_setting_is_done_again(tmp_path):
     output.parent.mkdir()
     output.write_bytes(b"its output")
     task = batch.Task("in.jpg", str(source), str(output), 1)
-    settings = batch.Settings(project.DetectorSettings(), project.ExportSettings())
+    settings = batch.Settings(DetectorSettings(), ExportSettings())
     record = batch.Summary(output.parent, settings)
     record.add(
         batch.Result(
@@ -147,7 +148,7 @@ def test_a_changed_source_or_setting_is_done_again(tmp_path):
         )
     )
     assert batch.Summary(output.parent, settings).done_before(task).status == batch.SKIPPED
-    mosaic = batch.Settings(project.DetectorSettings(), project.ExportSettings(style="mosaic"))
+    mosaic = batch.Settings(DetectorSettings(), ExportSettings(style="mosaic"))
     assert batch.Summary(output.parent, mosaic).done_before(task) is None
     source.write_bytes(b"another photo")
     assert batch.Summary(output.parent, settings).done_before(task) is None

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from engine.records import Project
 from tests.helpers import CLIP, HAMILTON, ROOT, cli, clip_source
 
 
@@ -94,7 +95,6 @@ def test_missing_model_package(tmp_path):
 
 def test_interrupted_export_leaves_nothing(tmp_path):
     """A cancel in the middle of writing removes the partial file."""
-    from engine import project
     from engine.errors import Cancelled
     from engine.export import export
     from engine.job import Job
@@ -102,7 +102,7 @@ def test_interrupted_export_leaves_nothing(tmp_path):
     source = clip_source()
     job = Job(on_progress=lambda stage, done, total: job.cancel() if done == 100 else None)
     with pytest.raises(Cancelled):
-        export(project.Project(source=source), tmp_path / "out.mp4", job)
+        export(Project(source=source), tmp_path / "out.mp4", job)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -161,10 +161,10 @@ def test_a_damaged_project_field_is_named(tmp_path, field, value, names):
     import json
 
     from engine import project
-    from engine.track import Track
+    from engine.records import Track
 
     info = clip_source()
-    proj = project.Project(source=info, tracks=[Track(id=1, start=3, boxes=[(1, 2, 30, 40)] * 2, scores=[1, 1])])
+    proj = Project(source=info, tracks=[Track(id=1, start=3, boxes=[(1, 2, 30, 40)] * 2, scores=[1, 1])])
     data = project.to_dict(proj)
     if field == "box":
         data["tracks"][0]["boxes"][1] = value

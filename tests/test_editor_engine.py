@@ -10,8 +10,8 @@ import pytest
 from engine import audit, checkpoint, decisions, people_stats, project, review
 from engine.analyze import analyze
 from engine.errors import Cancelled
-from engine.identities import CONFIRMED, REJECTED, Match
 from engine.job import Job
+from engine.records import Action, DetectorSettings, Match, MatchStatus
 from tests.helpers import CLIP, PERFORMER
 
 
@@ -34,26 +34,26 @@ def test_stats_count_screen_time_once_and_sort_three_ways(proj):
     by_first = sorted(stats.values(), key=people_stats.sort_key(people_stats.FIRST_APPEARANCE))
     assert [s.first for s in by_first] == sorted(s.first for s in by_first)
     by_decision = sorted(stats.values(), key=people_stats.sort_key(people_stats.DECISION))
-    assert by_decision[0].state == project.KEEP, "the performer, kept from his photo, leads"
+    assert by_decision[0].state == Action.KEEP, "the performer, kept from his photo, leads"
     short = [s for s in stats.values() if people_stats.is_short(s, proj.source.fps)]
     assert short and all(s.frames < proj.source.fps for s in short)
     assert any(people_stats.is_low_confidence(s) for s in stats.values())
 
 
 def test_merging_kept_and_blurred_blurs_unless_told_otherwise(proj):
-    kept = next(i for i in proj.identities if i.decision == project.KEEP)
-    other = next(i for i in proj.identities if i.decision == project.BLUR)
+    kept = next(i for i in proj.identities if i.decision == Action.KEEP)
+    other = next(i for i in proj.identities if i.decision == Action.BLUR)
     assert decisions.merge_decision(proj, [kept.id, other.id]) is None, "they disagree"
     moved = list(other.tracks)
     decisions.merge_identities(proj, kept.id, other.id)
-    assert kept.decision == project.BLUR and set(moved) <= set(kept.tracks)
+    assert kept.decision == Action.BLUR and set(moved) <= set(kept.tracks)
     assert all(proj.track(t).identity == kept.id for t in kept.tracks)
     third = next(i for i in proj.identities if i.id != kept.id)
-    decisions.merge_identities(proj, kept.id, third.id, decision=project.KEEP)
-    assert kept.decision == project.KEEP
+    decisions.merge_identities(proj, kept.id, third.id, decision=Action.KEEP)
+    assert kept.decision == Action.KEEP
     everyone = decisions.split_identity(proj, kept.id)
     assert len(everyone) == len(set(everyone)) > 2
-    assert all(proj.identity(i).decision == project.BLUR for i in everyone[1:]), "split-off people start blurred"
+    assert all(proj.identity(i).decision == Action.BLUR for i in everyone[1:]), "split-off people start blurred"
 
 
 def test_review_moments_cover_every_kind_and_follow_decisions(proj):
@@ -62,8 +62,8 @@ def test_review_moments_cover_every_kind_and_follow_decisions(proj):
     for words in ("tracker filled", "unsure", "only", "kept face appears", "kept face leaves"):
         assert words in text
     assert [m.frame for m in found] == sorted(m.frame for m in found)
-    kept = next(i for i in proj.identities if i.decision == project.KEEP)
-    decisions.set_identity(proj, kept.id, project.BLUR)
+    kept = next(i for i in proj.identities if i.decision == Action.KEEP)
+    decisions.set_identity(proj, kept.id, Action.BLUR)
     assert "kept face" not in " ".join(m.describe() for m in review.moments(proj))
 
 
@@ -80,12 +80,12 @@ def test_export_writes_an_audit_beside_the_video(anonymized):
 
 
 def test_audit_says_why_each_person_is_kept(proj, tmp_path, anonymized):
-    kept = next(i for i in proj.identities if i.decision == project.KEEP)
-    kept.match = Match("lin-manuel-miranda", str(PERFORMER), 0.4123, CONFIRMED)
-    rejected = next(i for i in proj.identities if i.decision == project.BLUR)
-    rejected.match = Match("someone-else", "/photos/someone-else.jpg", 0.58, REJECTED)
-    by_hand = next(i for i in proj.identities if i.decision == project.BLUR and i is not rejected)
-    decisions.set_identity(proj, by_hand.id, project.KEEP)
+    kept = next(i for i in proj.identities if i.decision == Action.KEEP)
+    kept.match = Match("lin-manuel-miranda", str(PERFORMER), 0.4123, MatchStatus.CONFIRMED)
+    rejected = next(i for i in proj.identities if i.decision == Action.BLUR)
+    rejected.match = Match("someone-else", "/photos/someone-else.jpg", 0.58, MatchStatus.REJECTED)
+    by_hand = next(i for i in proj.identities if i.decision == Action.BLUR and i is not rejected)
+    decisions.set_identity(proj, by_hand.id, Action.KEEP)
     decisions.add_manual_track(proj, 10, [(5.0, 5.0, 40.0, 40.0)] * 12)
     proj.export.mark = True
     text = audit.render(proj, CLIP, anonymized[0])
@@ -93,7 +93,7 @@ def test_audit_says_why_each_person_is_kept(proj, tmp_path, anonymized):
     assert "kept by a decision in the project (no photo match recorded)" in text and "someone-else" in text
     assert "1, 12 frames in all" in text, "the drawn region"
     assert "review copy" in text
-    blurred = sum(d.action == project.BLUR for found in decisions.by_frame(proj).values() for d in found)
+    blurred = sum(d.action == Action.BLUR for found in decisions.by_frame(proj).values() for d in found)
     assert f"<td>{blurred}</td>" in text
 
 
@@ -123,7 +123,7 @@ def test_analysis_stopped_midway_resumes_from_its_checkpoint(tmp_path, monkeypat
     with pytest.raises(Cancelled):
         analyze(CLIP, job=Job(on_progress=stop), checkpoint=saved, recognise=False)
     assert reports[0] == ("Detecting faces", 0, 275, 0), "a percentage from the start, before the model loads"
-    kept = checkpoint.read(saved, checkpoint._header(CLIP, project.DetectorSettings()))
+    kept = checkpoint.read(saved, checkpoint._header(CLIP, DetectorSettings()))
     assert len(kept) >= stop_at
     with saved.open("a") as f:
         f.write("[99999, [[1, 2")  # a crash mid-line: ignored
@@ -135,7 +135,7 @@ def test_analysis_stopped_midway_resumes_from_its_checkpoint(tmp_path, monkeypat
     assert resumed_calls < len(calls) * (1 - stop_at / 275 / 2), "the checkpointed frames were not detected again"
     assert [(t.start, t.boxes) for t in resumed.tracks] == [(t.start, t.boxes) for t in fresh.tracks]
     assert resumed.cuts == fresh.cuts
-    other = project.DetectorSettings(stride=2)
+    other = DetectorSettings(stride=2)
     assert checkpoint.read(saved, checkpoint._header(CLIP, other)) == [], "other settings: start afresh"
 
 
@@ -146,7 +146,7 @@ def test_the_autosave_text_is_the_project_file_after_any_edit(proj):
     plain = lambda: json.dumps(project.to_dict(proj), separators=(",", ":"))  # noqa: E731
     assert text.dumps(proj) == plain()
     first, second = proj.identities[0].id, proj.identities[1].id
-    decisions.merge_people(proj, [first, second], project.KEEP)
+    decisions.merge_people(proj, [first, second], Action.KEEP)
     decisions.add_manual_track(proj, 3, [(1.0, 2.0, 30.0, 40.0)] * 4)
     decisions.split_track(proj, proj.identity(first).tracks[-1])
     assert text.dumps(proj) == plain()

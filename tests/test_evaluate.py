@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from engine import evaluate
-from engine.detect.base import Detection
+from engine.records import Detection
 from tests.helpers import HAMILTON, ROOT
+from tools import evaluate
 
 FIXTURE = ROOT / "tests" / "data" / "faces.txt"
 

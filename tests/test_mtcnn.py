@@ -11,8 +11,8 @@ import pytest
 from engine import detect
 from engine.detect.mtcnn import suppress
 from engine.errors import MissingModelError
+from engine.geometry import iou_matrix
 from engine.stills import read_image
-from engine.track import iou_matrix
 from models import mtcnn, tflite
 from models.tensorflow import tensorflow
 from tests.helpers import HAMILTON, ROOT, STILLS
@@ -92,6 +92,7 @@ def test_shipped_models_come_first_and_conversion_needs_tensorflow(tmp_path, mon
     assert tflite.converted("x.tflite", lambda: pytest.fail("converted although shipped")) == b"shipped"
     assert tflite.converted("y.tflite", lambda: b"new") == b"new"
     assert (tmp_path / "cache" / "limelight" / "y.tflite").read_bytes() == b"new"
+    assert [p.name for p in (tmp_path / "cache" / "limelight").iterdir()] == ["y.tflite"], "no temporary file left"
 
     def no_tensorflow():
         raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")

@@ -4,17 +4,16 @@ import json
 
 import pytest
 
-from engine import decisions, identities, project
+from engine import decisions, project
 from engine.errors import InputError, OutputError, ProjectFileError
+from engine.records import SCHEMA_VERSION, Action, Match
 from tests.helpers import CLIP, cli
 
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory):
-    path = tmp_path_factory.mktemp("project") / "clip.limelight.json"
-    done = cli("analyze", CLIP, "-p", path)
-    assert done.returncode == 0, done.stderr
-    return path
+def analysed(anonymized):
+    """The session's analysis of the clip (tests/conftest.py); the tests here only read it."""
+    return anonymized[1]
 
 
 def test_round_trip_is_lossless(analysed, tmp_path):
@@ -24,28 +23,32 @@ def test_round_trip_is_lossless(analysed, tmp_path):
     copy = tmp_path / "copy.json"
     project.save(loaded, copy)
     assert project.to_dict(project.load(copy)) == project.to_dict(loaded)
-    assert json.loads(copy.read_text())["schema"] == project.SCHEMA_VERSION
+    assert json.loads(copy.read_text())["schema"] == SCHEMA_VERSION
 
 
 def test_edits_survive_a_save(analysed, tmp_path):
     proj = project.load(analysed)
     person = proj.identities[0]
-    decisions.set_identity(proj, person.id, project.KEEP)
+    decisions.set_identity(proj, person.id, Action.KEEP)
     track = proj.tracks[-1]
-    decisions.set_track(proj, track.id, project.IGNORE)
+    decisions.set_track(proj, track.id, Action.IGNORE)
     drawn = decisions.add_manual_track(proj, 10, [(5, 5, 50, 50)] * 3)
     path = tmp_path / "edited.json"
     project.save(proj, path)
     again = project.load(path)
-    assert again.identity(person.id).decision == project.KEEP
-    assert again.overrides[track.id] == project.IGNORE
+    saved = json.loads(path.read_text())
+    assert next(p for p in saved["identities"] if p["id"] == person.id)["decision"] == "keep", "the words stay"
+    assert saved["overrides"][str(track.id)] == "ignore"
+    assert type(again.identity(person.id).decision) is Action and type(again.overrides[track.id]) is Action
+    assert again.identity(person.id).decision == Action.KEEP
+    assert again.overrides[track.id] == Action.IGNORE
     assert again.track(drawn.id).manual and again.track(drawn.id).boxes == [(5, 5, 50, 50)] * 3
 
 
 def test_export_uses_the_edited_project(analysed, tmp_path):
     proj = project.load(analysed)
     for person in proj.identities:
-        decisions.set_identity(proj, person.id, project.KEEP)
+        decisions.set_identity(proj, person.id, Action.KEEP)
     edited = tmp_path / "all_kept.json"
     project.save(proj, edited)
     output = tmp_path / "out.mp4"
@@ -102,17 +105,17 @@ def test_failed_save_keeps_the_previous_file(analysed, tmp_path, monkeypatch):
 
 def test_suggested_match_is_blurred_until_confirmed_and_rejection_sticks(analysed, tmp_path):
     proj = project.load(analysed)
-    person = proj.identities[0]
-    person.match = identities.Match(name="performer", photo="/photos/performer.png", distance=0.41)
+    person = next(p for p in proj.identities if p.match is None and p.decision == Action.BLUR)
+    person.match = Match(name="performer", photo="/photos/performer.png", distance=0.41)
     path = tmp_path / "suggested.json"
     project.save(proj, path)
     loaded = project.load(path)
     suggested = loaded.identity(person.id)
-    assert suggested.match == person.match and suggested.decision == project.BLUR
+    assert suggested.match == person.match and suggested.decision == Action.BLUR
     decisions.confirm_match(loaded, person.id)
-    assert (suggested.decision, suggested.name, suggested.match.status) == (project.KEEP, "performer", "confirmed")
+    assert (suggested.decision, suggested.name, suggested.match.status) == (Action.KEEP, "performer", "confirmed")
     decisions.reject_match(loaded, person.id)
-    assert (suggested.decision, suggested.name, suggested.match.status) == (project.BLUR, None, "rejected")
+    assert (suggested.decision, suggested.name, suggested.match.status) == (Action.BLUR, None, "rejected")
     project.save(loaded, path)
     assert project.load(path).identity(person.id).match.status == "rejected"
 
@@ -124,4 +127,4 @@ def test_schema_1_projects_still_open(analysed, tmp_path):
     old = tmp_path / "old.json"
     old.write_text(json.dumps({**data, "schema": 1}))
     loaded = project.load(old)
-    assert all(p.match is None for p in loaded.identities) and loaded.schema == project.SCHEMA_VERSION
+    assert all(p.match is None for p in loaded.identities) and loaded.schema == SCHEMA_VERSION

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from engine import detect
-from engine.project import DetectorSettings
+from engine.geometry import sides
+from engine.records import DetectorSettings
 from engine.stills import read_image
 from tools import recall_bench, wider_eval
 
@@ -26,7 +27,7 @@ def small_faces_hidden(model, image, rgb, faces) -> int:
 def test_the_second_look_hides_small_faces_the_fine_pass_missed(crowd):
     image, rgb = crowd
     hard = image.boxes[image.settings["hard"]]
-    small = hard[wider_eval.face_size(hard) < 16]
+    small = hard[sides(hard) < 16]
     settings = DetectorSettings()
     before = small_faces_hidden(detect.create(max_side=settings.max_side), image, rgb, small)
     after = small_faces_hidden(detect.create(max_side=settings.max_side, zoom=settings.zoom), image, rgb, small)

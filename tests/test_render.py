@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from engine import render
-from engine.decisions import Decision
-from engine.project import BLUR, KEEP, ExportSettings
+from engine.records import Action, Decision, ExportSettings
 from engine.stills import read_image
 from tests.helpers import PERFORMER
 
@@ -28,7 +27,7 @@ def _detail(image, box):
 def test_each_style_hides_the_face_and_nothing_else(photo, style, shape):
     image = photo.copy()
     settings = ExportSettings(style=style, shape=shape, padding=1.0)
-    render.render(image, [Decision(FACE, BLUR, 1, 1)], settings)
+    render.render(image, [Decision(FACE, Action.BLUR, 1, 1)], settings)
     x0, y0, x1, y1 = FACE
     outside = np.ones(image.shape[:2], bool)
     outside[y0:y1, x0:x1] = False
@@ -40,7 +39,7 @@ def test_each_style_hides_the_face_and_nothing_else(photo, style, shape):
 
 def test_kept_faces_are_untouched(photo):
     image = photo.copy()
-    render.render(image, [Decision(FACE, KEEP, 1, 1)], ExportSettings())
+    render.render(image, [Decision(FACE, Action.KEEP, 1, 1)], ExportSettings())
     assert np.array_equal(image, photo)
 
 
@@ -49,10 +48,10 @@ def test_blur_scales_with_face_size(photo):
     small = photo[::4, ::4].copy()
     big = photo.copy()
     settings = ExportSettings(padding=1.0, shape="rectangle")
-    render.render(big, [Decision(FACE, BLUR, 1, 1)], settings)
+    render.render(big, [Decision(FACE, Action.BLUR, 1, 1)], settings)
     small_face = tuple(v // 4 for v in FACE)
     blurred_small = small.copy()
-    render.render(blurred_small, [Decision(small_face, BLUR, 1, 1)], settings)
+    render.render(blurred_small, [Decision(small_face, Action.BLUR, 1, 1)], settings)
     big_ratio = _detail(big, FACE) / _detail(photo, FACE)
     small_ratio = _detail(blurred_small, small_face) / _detail(small, small_face)
     assert big_ratio < 0.15 and small_ratio < 0.3
@@ -60,9 +59,9 @@ def test_blur_scales_with_face_size(photo):
 
 def test_mark_mode_outlines_instead_of_blurring(photo):
     image = photo.copy()
-    render.render(image, [Decision(FACE, BLUR, 1, 1)], ExportSettings(mark=True))
+    render.render(image, [Decision(FACE, Action.BLUR, 1, 1)], ExportSettings(mark=True))
     x0, y0, x1, y1 = FACE
-    assert tuple(image[y0, (x0 + x1) // 2]) == render.COLOURS[BLUR]
+    assert tuple(image[y0, (x0 + x1) // 2]) == render.COLOURS[Action.BLUR]
     centre = (slice(y0 + 20, y1 - 20), slice(x0 + 20, x1 - 20))
     assert np.array_equal(image[centre], photo[centre])
 
@@ -70,7 +69,7 @@ def test_mark_mode_outlines_instead_of_blurring(photo):
 def test_rotated_view_is_edited_in_place(photo):
     raw = np.ascontiguousarray(np.rot90(photo, 1))
     view = np.rot90(raw, 3)
-    render.render(view, [Decision(FACE, BLUR, 1, 1)], ExportSettings())
+    render.render(view, [Decision(FACE, Action.BLUR, 1, 1)], ExportSettings())
     assert not np.array_equal(np.rot90(raw, 3), photo)
 
 
@@ -93,7 +92,7 @@ def test_planar_render_touches_only_the_face_region():
     frame = next(read_frames(CLIP, start=160))
     before = [p.copy() for p in frame.planes()]
     box = (246, 18, 331, 137)
-    render.render_frame(frame, [Decision(box, BLUR, 1, 1)], ExportSettings(shape="rectangle", padding=1.0))
+    render.render_frame(frame, [Decision(box, Action.BLUR, 1, 1)], ExportSettings(shape="rectangle", padding=1.0))
     after = frame.planes()
     changed = np.argwhere(before[0] != after[0])
     assert changed.size and changed.min(0).tolist() >= [18, 246] and changed.max(0).tolist() <= [137, 331]

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from engine import decisions, identities, project
+from engine.records import Action, MatchStatus
 from engine.stills import read_image
 from tests.helpers import HAMILTON, cli, write_video
 
@@ -28,9 +29,9 @@ def analysed(tmp_path_factory):
 def test_an_uncertain_match_is_printed_and_blurred(analysed):
     proj, stdout, _ = analysed
     (person,) = [p for p in proj.identities if p.match is not None]
-    assert person.match.status == identities.SUGGESTED and person.match.name == "Charles_Taylor_0004"
+    assert person.match.status == MatchStatus.SUGGESTED and person.match.name == "Charles_Taylor_0004"
     assert identities.MATCH_STRONG < person.match.distance <= identities.MATCH_WEAK
-    assert person.decision == project.BLUR and person.name is None
+    assert person.decision == Action.BLUR and person.name is None
     assert (
         f"limelight: suggestion: person {person.id} may be Charles_Taylor_0004 "
         f"(distance {person.match.distance:.2f}); blurred until confirmed in the app"
@@ -42,7 +43,7 @@ def test_confirm_and_reject_survive_a_save_and_a_new_match(analysed, tmp_path):
     proj, _, _ = analysed
     (person,) = [p for p in proj.identities if p.match is not None]
     known = identities.load_known_faces([LFW / "Charles_Taylor_0004.jpg"])
-    for answer, decision in ((decisions.confirm_match, project.KEEP), (decisions.reject_match, project.BLUR)):
+    for answer, decision in ((decisions.confirm_match, Action.KEEP), (decisions.reject_match, Action.BLUR)):
         answer(proj, person.id)
         project.save(proj, tmp_path / "answered.json")
         reopened = project.load(tmp_path / "answered.json")

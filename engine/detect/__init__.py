@@ -1,7 +1,7 @@
 """Face detectors behind one interface (`detect(rgb) -> list[Detection]`), chosen by name."""
 
-from engine.detect.base import Detection
 from engine.errors import UserError
+from engine.records import Detection
 
 DEFAULT = "centerface"
 

@@ -1,33 +1,9 @@
 """What every detector returns, whatever model is behind it."""
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from engine.lazy import cv2
-
-
-@dataclass(frozen=True)
-class Detection:
-    """One face in one frame, in display-oriented pixel coordinates (x0, y0, x1, y1)."""
-
-    box: tuple[float, float, float, float]
-    score: float
-    landmarks: tuple[tuple[float, float], ...] | None = None
-
-    @property
-    def size(self) -> float:
-        return max(self.box[2] - self.box[0], self.box[3] - self.box[1])
-
-    def scaled(self, factor: float) -> "Detection":
-        points = None if self.landmarks is None else tuple((x * factor, y * factor) for x, y in self.landmarks)
-        x0, y0, x1, y1 = self.box
-        return Detection((x0 * factor, y0 * factor, x1 * factor, y1 * factor), self.score, points)
-
-    def shifted(self, dx: float, dy: float) -> "Detection":
-        points = None if self.landmarks is None else tuple((x + dx, y + dy) for x, y in self.landmarks)
-        x0, y0, x1, y1 = self.box
-        return Detection((x0 + dx, y0 + dy, x1 + dx, y1 + dy), self.score, points)
+from engine.records import Detection
 
 
 class Detector:
@@ -62,16 +38,6 @@ class Detector:
 def fit_scale(side: int | None, height: int, width: int) -> float:
     """The factor that brings a frame's longest side down to `side` (never up; None: full size)."""
     return min(1.0, side / max(height, width)) if side else 1.0
-
-
-def clip_box(box, width: int, height: int) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = box
-    return (
-        float(np.clip(x0, 0, width)),
-        float(np.clip(y0, 0, height)),
-        float(np.clip(x1, 0, width)),
-        float(np.clip(y1, 0, height)),
-    )
 
 
 def as_rgb(image: np.ndarray) -> np.ndarray:

@@ -1,10 +1,12 @@
-"""The detectors of the original LimeLight comparison, kept to measure the default against (engine.evaluate)."""
+"""The detectors of the original LimeLight comparison, kept to measure the default against (tools.evaluate)."""
 
 import cv2
 import numpy as np
 
-from engine.detect.base import Detection, Detector, clip_box
+from engine.detect.base import Detector
 from engine.errors import MissingModelError
+from engine.geometry import clipped
+from engine.records import Detection
 from models.dlib_files import CNN_DETECTOR, model_file
 
 
@@ -35,7 +37,7 @@ class DlibHogDetector(Detector):
         rects, scores, _ = self._detector.run(image, _upsampling(image, self.upsample), self.threshold)
         height, width = image.shape[:2]
         return [
-            Detection(clip_box((r.left(), r.top(), r.right(), r.bottom()), width, height), float(s))
+            Detection(clipped((r.left(), r.top(), r.right(), r.bottom()), width, height), float(s))
             for r, s in zip(rects, scores)
         ]
 
@@ -55,7 +57,7 @@ class DlibCnnDetector(Detector):
         found = self._detector(image, _upsampling(image, self.upsample))
         return [
             Detection(
-                clip_box((d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()), width, height),
+                clipped((d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()), width, height),
                 float(d.confidence),
             )
             for d in found

@@ -1,4 +1,4 @@
-"""CenterFace, the default detector: best recall per millisecond of the models we can ship (see engine.bench).
+"""CenterFace, the default detector: best recall per millisecond of the models we can ship (see tools.bench).
 
 It runs on the LiteRT interpreter, which starts in milliseconds; TensorFlow is only loaded the first time, to
 convert the model."""
@@ -11,7 +11,9 @@ from typing import Any, Callable
 import cv2
 import numpy as np
 
-from engine.detect.base import Detection, Detector, as_rgb, clip_box
+from engine.detect.base import Detector, as_rgb
+from engine.geometry import clipped
+from engine.records import Detection
 from models import centerface
 from models.tensorflow import quiet_stderr
 
@@ -135,7 +137,7 @@ class CenterFaceDetector(Detector):
         found = []
         for i in np.asarray(keep, dtype=int).reshape(-1):
             points = tuple((x0[i] + lms[i, 2 * j + 1] * w[i], y0[i] + lms[i, 2 * j] * h[i]) for j in range(5))
-            box = clip_box((x0[i], y0[i], x0[i] + w[i], y0[i] + h[i]), width, height)
+            box = clipped((x0[i], y0[i], x0[i] + w[i], y0[i] + h[i]), width, height)
             found.append(Detection(box, float(scores[i]), tuple((float(x), float(y)) for x, y in points)))
         return found
 

@@ -9,7 +9,9 @@ import os
 import cv2
 import numpy as np
 
-from engine.detect.base import Detection, Detector, clip_box
+from engine.detect.base import Detector
+from engine.geometry import clipped
+from engine.records import Detection
 from models import mtcnn as networks
 from models.tensorflow import quiet_stderr
 
@@ -155,7 +157,7 @@ class MtcnnDetector(Detector):
         boxes = suppress(by_score(boxes[boxes[:, 4] > self.threshold]), 0.7, "min")
         return [
             Detection(
-                clip_box(row[:4], width, height),
+                clipped(row[:4], width, height),
                 float(row[4]),
                 tuple((float(row[5 + i]), float(row[10 + i])) for i in range(5)),
             )

@@ -28,8 +28,9 @@ def pause(ms: int = 50) -> None:
     loop.exec()
 
 
-def wait_for(condition, timeout: float = 120.0, what: str = "condition") -> None:
-    """Run the event loop until `condition()`; the timeout only stops a hung test, it asserts no speed."""
+def wait_for(condition, timeout: float = 600.0, what: str = "condition") -> None:
+    """Run the event loop until `condition()`; the timeout only stops a hung test, it asserts no speed (two
+    minutes were not enough for the clip's analysis on two cores shared by five test runs)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -3,6 +3,7 @@
 import numpy as np
 
 from engine import project
+from engine.records import Action
 from gui.style import ACTION_COLOURS, DETECTION_COLOUR
 from tests.gui.conftest import image_array
 
@@ -26,7 +27,7 @@ def test_analysis_is_saved_and_shown_as_people_and_lanes(gui_analysis):
     assert len(saved.identities) == gui_analysis.identities > 1
     assert gui_analysis.cards == len(saved.identities)
     assert gui_analysis.lanes == len(saved.identities)
-    assert all(i.decision == project.BLUR for i in saved.identities), "nobody is kept until the editor says so"
+    assert all(i.decision == Action.BLUR for i in saved.identities), "nobody is kept until the editor says so"
     assert gui_analysis.project_path.parent == gui_analysis.folder / "store", (
         "projects beside videos was off, so the project went to the per-user store"
     )
@@ -37,5 +38,5 @@ def test_screenshots_during_and_after_analysis(gui_analysis):
     during_pixels, after_pixels = image_array(gui_analysis.during), image_array(gui_analysis.after)
     assert during_pixels.shape == after_pixels.shape == (900, 1440, 3)
     assert _pixels_near(during_pixels, DETECTION_COLOUR) > 50, "faces found so far are outlined"
-    assert _pixels_near(after_pixels, ACTION_COLOURS[project.BLUR]) > 500, "blurred faces and lanes are red"
+    assert _pixels_near(after_pixels, ACTION_COLOURS[Action.BLUR]) > 500, "blurred faces and lanes are red"
     assert _pixels_near(after_pixels, DETECTION_COLOUR) < _pixels_near(during_pixels, DETECTION_COLOUR)

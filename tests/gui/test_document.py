@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine import project
-from engine.project import BLUR, IGNORE, KEEP
+from engine.records import Action
 from engine.video import probe
 from gui import storage
 from gui.document import Document
@@ -38,8 +38,8 @@ def test_every_kind_of_edit_undoes_to_the_exact_previous_state(document):
     track = proj.track(first.tracks[0])
     edits = [
         lambda: document.toggle_person(first.id),
-        lambda: document.set_person(second.id, KEEP),
-        lambda: document.set_appearance(track.id, IGNORE),
+        lambda: document.set_person(second.id, Action.KEEP),
+        lambda: document.set_appearance(track.id, Action.IGNORE),
         lambda: document.merge_people([first.id, second.id]),
         lambda: document.split_appearance(track.id),
         lambda: document.add_region(10, [(5.0, 5.0, 40.0, 40.0)] * 5),
@@ -65,13 +65,13 @@ def test_decisions_per_frame_follow_the_edits(document):
     def action():
         return next(d.action for d in document.decisions_at(frame) if d.track == track.id)
 
-    assert action() == BLUR
-    document.set_person(track.identity, KEEP)
-    assert action() == KEEP
-    document.set_appearance(track.id, BLUR)
-    assert action() == BLUR
+    assert action() == Action.BLUR
+    document.set_person(track.identity, Action.KEEP)
+    assert action() == Action.KEEP
+    document.set_appearance(track.id, Action.BLUR)
+    assert action() == Action.BLUR
     region = document.add_region(frame, [(1.0, 1.0, 30.0, 30.0)])
-    assert any(d.track == region and d.action == BLUR for d in document.decisions_at(frame))
+    assert any(d.track == region and d.action == Action.BLUR for d in document.decisions_at(frame))
     document.remove_region(region)
     assert not any(d.track == region for d in document.decisions_at(frame))
 
@@ -81,11 +81,11 @@ def test_autosave_waits_for_a_pause_then_writes_once(document, qtbot):
     document.saved.connect(saves.append)
     people = document.project.identities[:3]
     for person in people:
-        document.set_person(person.id, KEEP)
+        document.set_person(person.id, Action.KEEP)
     assert saves == []
     qtbot.waitUntil(lambda: len(saves) == 1)
     on_disk = project.load(document.path)
-    assert all(on_disk.identity(p.id).decision == KEEP for p in people)
+    assert all(on_disk.identity(p.id).decision == Action.KEEP for p in people)
     assert not list(document.path.parent.glob("*.partial"))
 
 
@@ -99,7 +99,7 @@ def test_a_failed_save_is_reported_and_retried_later(document, qtbot, tmp_path):
     assert len(failures) == 1 and "cannot save the project" in failures[0]
     document.path = good
     document.save()
-    assert project.load(good).identities[0].decision == KEEP
+    assert project.load(good).identities[0].decision == Action.KEEP
 
 
 def test_projects_go_beside_the_video_when_the_folder_is_writable(tmp_path):

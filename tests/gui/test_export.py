@@ -5,7 +5,7 @@ import numpy as np
 from PySide6.QtWidgets import QDialog
 
 from engine import video
-from engine.project import BLUR, KEEP
+from engine.records import Action
 from tests.gui.conftest import CLIP, CLOSE_UP, biggest_face, visible_boxes
 
 
@@ -20,10 +20,10 @@ def _regions(path, wanted: dict[int, tuple]) -> dict[int, np.ndarray]:
 
 def test_export_keeps_the_chosen_face_and_blurs_the_rest(opened, qtbot, tmp_path):
     frame, performer = biggest_face(opened)
-    opened.document.set_person(performer.identity, KEEP)
+    opened.document.set_person(performer.identity, Action.KEEP)
     proj = opened.document.project
     blurred = max(
-        (t for t in proj.tracks if t.identity != performer.identity and opened.document.action(t) == BLUR),
+        (t for t in proj.tracks if t.identity != performer.identity and opened.document.action(t) == Action.BLUR),
         key=lambda t: (lambda b: (b[2] - b[0]) * (b[3] - b[1]))(t.box_at(t.thumbnail_frame)),
     )
     opened.show_export()

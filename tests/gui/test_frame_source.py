@@ -1,9 +1,9 @@
-"""The Qt-free helpers the GUI scrubs and tracks with: engine.preview and engine.regions."""
+"""The Qt-free helpers the GUI scrubs and tracks with: engine.frame_source and engine.regions."""
 
 import numpy as np
 import pytest
 
-from engine import preview, project, regions, video
+from engine import frame_source, project, regions, video
 from engine.errors import InputError
 from tests.gui.conftest import CLIP
 
@@ -15,19 +15,19 @@ def decoded():
 
 def test_random_access_returns_the_frames_read_frames_numbers(decoded):
     """Jumps across keyframes, backwards steps and replays: each must be exactly the frame analysis saw."""
-    with preview.FrameSource(CLIP) as source:
+    with frame_source.FrameSource(CLIP) as source:
         assert len(source) == len(decoded) == 275
         for index in (0, 140, 139, 138, 274, 3, 4, 5, 211, 210, 60, 59, 274):
             assert np.array_equal(source.frame(index), decoded[index]), index
 
 
 def test_playing_forward_matches_sequential_decoding(decoded):
-    with preview.FrameSource(CLIP) as source:
+    with frame_source.FrameSource(CLIP) as source:
         assert all(np.array_equal(image, decoded[i]) for i, image in source.frames(100, 275))
 
 
 def test_frames_are_read_only_and_out_of_range_is_a_readable_error():
-    with preview.FrameSource(CLIP) as source:
+    with frame_source.FrameSource(CLIP) as source:
         with pytest.raises(ValueError):
             source.frame(10)[0, 0, 0] = 1
         with pytest.raises(InputError, match="has no frame 275"):
@@ -35,7 +35,9 @@ def test_frames_are_read_only_and_out_of_range_is_a_readable_error():
 
 
 def test_crops_cut_around_each_box(decoded):
-    found = dict(preview.crops(CLIP, {"a": (150, (100.0, 50.0, 140.0, 100.0)), "b": (3, (600.0, 300.0, 640.0, 360.0))}))
+    found = dict(
+        frame_source.crops(CLIP, {"a": (150, (100.0, 50.0, 140.0, 100.0)), "b": (3, (600.0, 300.0, 640.0, 360.0))})
+    )
     assert found["a"].shape == (80, 80, 3)
     assert np.array_equal(found["a"], decoded[150][35:115, 80:160])
     assert found["b"].shape[:2] == (78, 68), "clipped at the frame edge"

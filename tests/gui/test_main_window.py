@@ -7,7 +7,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from engine import project
-from engine.project import BLUR, IGNORE, KEEP
+from engine.records import Action
 from gui.face_menu import face_menu
 from gui.timeline import LANE_HEIGHT
 from tests.gui.conftest import CLIP, biggest_face, make_window, visible_boxes
@@ -28,14 +28,14 @@ def test_clicking_a_face_toggles_that_person_everywhere_and_autosaves(opened, qt
     frame, track = biggest_face(opened)
     opened.player.seek(frame)
     person = opened.document.project.identity(track.identity)
-    assert person.decision == BLUR
+    assert person.decision == Action.BLUR
     qtbot.mouseClick(opened.preview, Qt.MouseButton.LeftButton, pos=click_point(opened, track.box_at(frame)))
-    assert person.decision == KEEP
-    assert [d.action for d in opened.document.decisions_at(frame) if d.track == track.id] == [KEEP]
-    qtbot.waitUntil(lambda: saved_decision(opened, person.id) == KEEP)
+    assert person.decision == Action.KEEP
+    assert [d.action for d in opened.document.decisions_at(frame) if d.track == track.id] == [Action.KEEP]
+    qtbot.waitUntil(lambda: saved_decision(opened, person.id) == Action.KEEP)
     assert opened.people.selected_ids() == [person.id]
-    assert opened.document.stats()[person.id].state == KEEP
-    assert opened.timeline.lanes.selected == person.id
+    assert opened.document.stats()[person.id].state == Action.KEEP
+    assert opened.document.selected_person == person.id
 
 
 def test_undo_and_redo_a_decision(opened, qtbot):
@@ -43,12 +43,12 @@ def test_undo_and_redo_a_decision(opened, qtbot):
     opened.player.seek(frame)
     identity = track.identity
     qtbot.mouseClick(opened.preview, Qt.MouseButton.LeftButton, pos=click_point(opened, track.box_at(frame)))
-    assert opened.document.project.identity(identity).decision == KEEP
+    assert opened.document.project.identity(identity).decision == Action.KEEP
     opened.undo_action.trigger()
-    assert opened.document.project.identity(identity).decision == BLUR
-    qtbot.waitUntil(lambda: saved_decision(opened, identity) == BLUR)
+    assert opened.document.project.identity(identity).decision == Action.BLUR
+    qtbot.waitUntil(lambda: saved_decision(opened, identity) == Action.BLUR)
     opened.redo_action.trigger()
-    assert opened.document.project.identity(identity).decision == KEEP
+    assert opened.document.project.identity(identity).decision == Action.KEEP
 
 
 def test_right_click_menu_offers_every_decision(opened):
@@ -59,8 +59,8 @@ def test_right_click_menu_offers_every_decision(opened):
     actions = {a.text(): a for a in menu.actions()}
     assert {"Blur only this appearance", "This is not a face", "Keep only this appearance"} <= set(actions)
     actions["This is not a face"].trigger()
-    assert proj.overrides[track.id] == IGNORE
-    assert [d.action for d in opened.document.decisions_at(frame) if d.track == track.id] == [IGNORE]
+    assert proj.overrides[track.id] == Action.IGNORE
+    assert [d.action for d in opened.document.decisions_at(frame) if d.track == track.id] == [Action.IGNORE]
     menu = face_menu(opened.document, track.id, opened)
     follow = next(a for a in menu.actions() if a.text().startswith("Follow "))
     follow.trigger()
@@ -102,7 +102,7 @@ def test_drawing_a_box_blurs_a_tracked_region_that_can_be_moved_and_deleted(open
     qtbot.waitUntil(lambda: any(t.manual for t in opened.document.project.tracks), timeout=60_000)
     region = next(t for t in opened.document.project.tracks if t.manual)
     assert region.start <= frame <= region.end and len(region.boxes) > 1
-    assert [d.action for d in opened.document.decisions_at(frame) if d.track == region.id] == [BLUR]
+    assert [d.action for d in opened.document.decisions_at(frame) if d.track == region.id] == [Action.BLUR]
     assert preview.selected_region == region.id
 
     grab = preview.to_widget(region.box_at(frame)).center()
@@ -148,10 +148,10 @@ def test_timeline_lane_click_seeks_and_selects_the_person(opened, qtbot):
     _, identity, tracks = rows[row]
     target = (tracks[0].start + tracks[0].end) // 2
     point = QPoint(int(lanes.x_of(target + 0.5)), row * LANE_HEIGHT + LANE_HEIGHT // 2)
-    opened.timeline.scroll.ensureVisible(0, point.y())
+    opened.timeline.lane_area.ensureVisible(0, point.y())
     qtbot.mouseClick(lanes, Qt.MouseButton.LeftButton, pos=point)
     assert abs(opened.player.index - target) <= 1
-    assert lanes.selected == identity and opened.preview.highlight == identity
+    assert opened.document.selected_person == identity and opened.people.selected_ids() == [identity]
     ruler = opened.timeline.ruler
     qtbot.mouseClick(ruler, Qt.MouseButton.LeftButton, pos=QPoint(int(ruler.x_of(200.5)), 10))
     assert opened.player.index == 200
@@ -164,7 +164,7 @@ def test_people_cards_show_faces_and_a_click_selects_and_seeks(opened, qtbot):
     thumb = model.thumbnail(person)
     assert thumb is not None and not thumb.isNull()
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.visualRect(model.index(0)).center())
-    assert opened.preview.highlight == person
+    assert opened.document.selected_person == person
     assert opened.player.index == opened.document.stats()[person].best_frame
 
 
@@ -197,13 +197,13 @@ def test_known_faces_keep_the_matching_person(opened, qtbot):
     opened.session.load_known_faces([PHOTO])
     qtbot.waitUntil(lambda: not opened.session.tasks, timeout=120_000)
     person = opened.document.project.identity(track.identity)
-    assert (person.decision, person.name) == (KEEP, "lin-manuel-miranda")
-    assert sum(i.decision == KEEP for i in opened.document.project.identities) <= 2
+    assert (person.decision, person.name) == (Action.KEEP, "lin-manuel-miranda")
+    assert sum(i.decision == Action.KEEP for i in opened.document.project.identities) <= 2
     assert str(PHOTO.resolve()) in opened.document.project.known_faces
     model = opened.people.model
     assert model.index(model.ids.index(person.id)).data() == "lin-manuel-miranda"
     opened.undo_action.trigger()
-    assert opened.document.project.identity(track.identity).decision == BLUR
+    assert opened.document.project.identity(track.identity).decision == Action.BLUR
 
 
 def test_reopening_restores_decisions_without_analysing(opened, qtbot, tmp_path):
@@ -216,7 +216,7 @@ def test_reopening_restores_decisions_without_analysing(opened, qtbot, tmp_path)
     qtbot.addWidget(again)
     again.session.open_path(path)
     assert again.session.analysis is None
-    assert again.document.project.identity(track.identity).decision == KEEP
+    assert again.document.project.identity(track.identity).decision == Action.KEEP
     assert path.name.endswith(project.SUFFIX), "reopened through its project file"
     assert again.recent_files()[0] == str(CLIP.resolve()), "the video is remembered, not its project file"
 

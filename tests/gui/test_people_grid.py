@@ -7,8 +7,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QMenu
 
 from engine import people_stats, review
-from engine.identities import SUGGESTED, Match
-from engine.project import BLUR, IGNORE, KEEP
+from engine.records import Action, Match, MatchStatus
 from gui.face_menu import face_menu
 from gui.people import EVERYONE, LOW, SHORT, SUGGESTIONS
 from gui.timeline import LANE_HEIGHT
@@ -45,7 +44,7 @@ def test_grid_sorts_by_screen_time_then_first_appearance_then_decision(opened):
     panel.sort.setCurrentIndex(panel.sort.findData(people_stats.FIRST_APPEARANCE))
     assert [figures[i].first for i in model.ids] == sorted(s.first for s in figures.values())
     last = model.ids[-1]
-    opened.document.set_person(last, KEEP)
+    opened.document.set_person(last, Action.KEEP)
     panel.sort.setCurrentIndex(panel.sort.findData(people_stats.DECISION))
     assert model.ids[0] == last, "kept people come first when sorted by decision"
 
@@ -70,24 +69,24 @@ def test_selecting_several_and_marking_them_not_a_face_is_one_undo_step(opened, 
         click_card(opened, qtbot, identity_id, Qt.KeyboardModifier.ControlModifier)
     assert opened.people.selected_ids() == chosen
     assert opened.people.buttons["merge"].isEnabled()
-    qtbot.mouseClick(opened.people.buttons[IGNORE], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(opened.people.buttons[Action.IGNORE], Qt.MouseButton.LeftButton)
     project = opened.document.project
-    assert all(project.identity(i).decision == IGNORE for i in chosen)
+    assert all(project.identity(i).decision == Action.IGNORE for i in chosen)
     track = project.track(project.identity(chosen[0]).tracks[0])
-    assert {d.action for d in opened.document.decisions_at(track.start) if d.track == track.id} == {IGNORE}
+    assert {d.action for d in opened.document.decisions_at(track.start) if d.track == track.id} == {Action.IGNORE}
     assert opened.people.selected_ids() == chosen, "the selection survives the edit"
-    qtbot.mouseClick(opened.people.buttons[KEEP], Qt.MouseButton.LeftButton)
-    assert all(project.identity(i).decision == KEEP for i in chosen)
+    qtbot.mouseClick(opened.people.buttons[Action.KEEP], Qt.MouseButton.LeftButton)
+    assert all(project.identity(i).decision == Action.KEEP for i in chosen)
     opened.undo_action.trigger()
-    assert all(project.identity(i).decision == IGNORE for i in chosen)
+    assert all(project.identity(i).decision == Action.IGNORE for i in chosen)
     opened.undo_action.trigger()
-    assert all(project.identity(i).decision == BLUR for i in chosen)
+    assert all(project.identity(i).decision == Action.BLUR for i in chosen)
 
 
 def test_dragging_a_kept_card_onto_a_blurred_one_asks_and_blurs_by_default(opened, qtbot):
     model, project = opened.people.model, opened.document.project
     kept, blurred = model.ids[0], model.ids[1]
-    opened.document.set_person(kept, KEEP)
+    opened.document.set_person(kept, Action.KEEP)
     tracks = set(project.identity(kept).tracks) | set(project.identity(blurred).tracks)
     drop_on(opened, [kept], blurred)
     (box,) = [b for b in visible_boxes(opened) if b.windowTitle() == "Merge people"]
@@ -95,17 +94,17 @@ def test_dragging_a_kept_card_onto_a_blurred_one_asks_and_blurs_by_default(opene
     assert box.defaultButton().text() == "Blur everywhere (safe)"
     box.defaultButton().click()
     merged = project.identity(blurred)
-    assert set(merged.tracks) == tracks and merged.decision == BLUR
+    assert set(merged.tracks) == tracks and merged.decision == Action.BLUR
     assert kept not in model.ids and all(i.id != kept for i in project.identities)
     assert "Merged 2 people" in opened.statusBar().currentMessage()
     opened.undo_action.trigger()
-    assert project.identity(kept).decision == KEEP and kept in model.ids
+    assert project.identity(kept).decision == Action.KEEP and kept in model.ids
 
     drop_on(opened, [kept], blurred)
     (box,) = [b for b in visible_boxes(opened) if b.windowTitle() == "Merge people"]
     next(b for b in box.buttons() if b.text() == "Keep visible everywhere").click()
-    assert project.identity(blurred).decision == KEEP
-    assert all(opened.document.action(project.track(t)) == KEEP for t in tracks)
+    assert project.identity(blurred).decision == Action.KEEP
+    assert all(opened.document.action(project.track(t)) == Action.KEEP for t in tracks)
 
 
 def test_merging_a_selection_that_agrees_asks_nothing(opened, qtbot):
@@ -121,28 +120,31 @@ def test_suggestions_are_blurred_until_confirmed_one_by_one_or_all_at_once(opene
     project, panel = opened.document.project, opened.people
     suggested = [i.id for i in project.identities[:3]]
     for number, identity_id in enumerate(suggested):
-        project.identity(identity_id).match = Match("lin-manuel-miranda", str(PHOTO), 0.5 + number / 100, SUGGESTED)
+        project.identity(identity_id).match = Match(
+            "lin-manuel-miranda", str(PHOTO), 0.5 + number / 100, MatchStatus.SUGGESTED
+        )
     opened.document.touch()
     assert panel.suggestion_bar.isVisible() and "3 suggestions" in panel.suggestions.text()
-    assert all(stats(opened)[i].state == SUGGESTED for i in suggested)
-    assert all(opened.document.action(project.track(project.identity(i).tracks[0])) == BLUR for i in suggested), (
-        "nothing is kept unconfirmed"
-    )
+    assert all(stats(opened)[i].state == MatchStatus.SUGGESTED for i in suggested)
+    assert all(
+        opened.document.action(project.track(project.identity(i).tracks[0])) == Action.BLUR for i in suggested
+    ), "nothing is kept unconfirmed"
     panel.filter.setCurrentText(SUGGESTIONS)
     assert sorted(panel.model.ids) == sorted(suggested)
     menu = face_menu(opened.document, project.identity(suggested[0]).tracks[0], opened)
     next(a for a in menu.actions() if a.text() == "Yes, this is lin-manuel-miranda: keep").trigger()
     first = project.identity(suggested[0])
-    assert (first.decision, first.name, first.match.status) == (KEEP, "lin-manuel-miranda", "confirmed")
+    assert (first.decision, first.name, first.match.status) == (Action.KEEP, "lin-manuel-miranda", "confirmed")
     assert "2 suggestions" in panel.suggestions.text()
     qtbot.mouseClick(panel.reject_all, Qt.MouseButton.LeftButton)
     assert all(
-        project.identity(i).match.status == "rejected" and project.identity(i).decision == BLUR for i in suggested[1:]
+        project.identity(i).match.status == "rejected" and project.identity(i).decision == Action.BLUR
+        for i in suggested[1:]
     )
     assert not panel.suggestion_bar.isVisible() and panel.model.ids == []
     opened.undo_action.trigger()
     qtbot.mouseClick(panel.confirm_all, Qt.MouseButton.LeftButton)
-    assert all(project.identity(i).decision == KEEP for i in suggested)
+    assert all(project.identity(i).decision == Action.KEEP for i in suggested)
 
 
 def test_rename_in_place(opened, qtbot):
@@ -171,12 +173,12 @@ def test_right_click_on_cards_gives_the_face_menu_or_the_bulk_menu(opened, qtbot
     menu = next(m for m in opened.people.findChildren(QMenu) if m.isVisible() and m is not menu)
     next(a for a in menu.actions() if a.text() == "Blur all of them").trigger()
     next(a for a in menu.actions() if a.text() == "Keep all of them").trigger()
-    assert all(opened.document.project.identity(i).decision == KEEP for i in model.ids[:4])
+    assert all(opened.document.project.identity(i).decision == Action.KEEP for i in model.ids[:4])
 
 
 def test_review_mode_steps_through_moments_with_n_and_p(opened, qtbot):
     opened.activateWindow()
-    opened.document.set_person(opened.people.model.ids[0], KEEP)
+    opened.document.set_person(opened.people.model.ids[0], Action.KEEP)
     moments = review.moments(opened.document.project)
     assert not opened.review_next_action.isEnabled()
     qtbot.keyClick(opened, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
@@ -186,7 +188,7 @@ def test_review_mode_steps_through_moments_with_n_and_p(opened, qtbot):
     qtbot.keyClick(opened, Qt.Key.Key_N)
     assert opened.player.index == moments[2].frame
     track = opened.document.project.track(moments[2].track)
-    assert opened.preview.highlight == track.identity
+    assert opened.document.selected_person == track.identity and opened.people.selected_ids() == [track.identity]
     qtbot.keyClick(opened, Qt.Key.Key_P)
     assert opened.player.index == moments[1].frame and "Review 2 of" in opened.review.label.text()
     kept_start = next(i for i, m in enumerate(moments) if "kept face appears" in m.describe())
@@ -205,11 +207,11 @@ def test_redo_answers_ctrl_y_and_no_shortcut_is_bound_twice(opened, qtbot):
     assert {"Ctrl+Y", "Ctrl+Shift+Z"} <= {s.toString() for s in opened.redo_action.shortcuts()}
     opened.activateWindow()
     person = opened.people.model.ids[0]
-    opened.document.set_person(person, KEEP)
+    opened.document.set_person(person, Action.KEEP)
     qtbot.keyClick(opened, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert opened.document.project.identity(person).decision == BLUR
+    assert opened.document.project.identity(person).decision == Action.BLUR
     qtbot.keyClick(opened, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
-    assert opened.document.project.identity(person).decision == KEEP
+    assert opened.document.project.identity(person).decision == Action.KEEP
 
 
 def test_enter_in_the_export_dialog_exports_and_does_not_browse(opened, qtbot, monkeypatch, tmp_path):
@@ -249,7 +251,7 @@ def test_dragging_a_lane_bar_end_trims_then_extends_the_appearance(opened, qtbot
     longer = project.track(original.id)
     assert longer.end == original.end + 8 and longer.boxes[-14:] == [trimmed.boxes[-1]] * 14
     assert longer.scores[-14:] == [0.0] * 14, "held frames count as filled, not detected"
-    assert [d.action for d in opened.document.decisions_at(original.end + 8) if d.track == original.id] == [BLUR]
+    assert [d.action for d in opened.document.decisions_at(original.end + 8) if d.track == original.id] == [Action.BLUR]
     opened.undo_action.trigger()
     opened.undo_action.trigger()
     assert project.track(original.id).boxes == original.boxes

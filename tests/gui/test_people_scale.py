@@ -17,8 +17,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from engine import project
-from engine.identities import SUGGESTED, Identity, Match
-from engine.track import Track
+from engine.records import Action, Identity, Match, MatchStatus, Project, Source, Track
 from gui.document import AUTOSAVE_MS
 from tests.gui.conftest import PHOTO, make_window, visible_boxes, wait_for
 
@@ -44,7 +43,7 @@ def _footage(path) -> None:
         out.mux(stream.encode(None))
 
 
-def _project(video) -> project.Project:
+def _project(video) -> Project:
     rng = random.Random(1)
     tracks, people = [], []
     for person in range(1, PEOPLE + 1):
@@ -67,9 +66,9 @@ def _project(video) -> project.Project:
             mine.append(tracks[-1].id)
         people.append(Identity(person, mine))
     for identity in people[::6]:
-        identity.match = Match("lin-manuel-miranda", str(PHOTO), 0.52, SUGGESTED)
-    source = project.Source(str(video), project.fingerprint(video), *SIZE, 0, float(FPS), FRAMES)
-    return project.Project(source=source, tracks=tracks, identities=people)
+        identity.match = Match("lin-manuel-miranda", str(PHOTO), 0.52, MatchStatus.SUGGESTED)
+    source = Source(str(video), project.fingerprint(video), *SIZE, 0, float(FPS), FRAMES)
+    return Project(source=source, tracks=tracks, identities=people)
 
 
 def test_every_interaction_with_300_people_on_720p(app, qtbot, tmp_path, capsys):
@@ -113,13 +112,13 @@ def test_every_interaction_with_300_people_on_720p(app, qtbot, tmp_path, capsys)
     timed("filter: everyone", lambda: panel.filter.setCurrentText("Everyone"))
     timed("scroll to the end of the grid", lambda: grid.scrollToBottom())
     timed("select all", grid.selectAll)
-    timed(f"keep {PEOPLE} selected", lambda: panel.decide(project.KEEP))
+    timed(f"keep {PEOPLE} selected", lambda: panel.decide(Action.KEEP))
     timed(f"undo keeping {PEOPLE}", window.undo_action.trigger)
     timed(
         "right-click menu on a card",
         lambda: (panel._select_ids([model.ids[0]]), panel._context_menu(grid.visualRect(model.index(0)).center())),
     )
-    doc.set_person(model.ids[0], project.KEEP)
+    doc.set_person(model.ids[0], Action.KEEP)
     timed("drag-merge kept onto blurred, answer the prompt", drag_merge)
     assert len(model.ids) == PEOPLE - 1
     timed("confirm all suggestions", panel.confirm_all.click)

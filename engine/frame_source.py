@@ -8,10 +8,10 @@ from typing import Iterator, TypeVar
 
 import numpy as np
 
-from engine import video
+from engine import geometry, video
 from engine.errors import InputError
 from engine.lazy import av
-from engine.track import Box
+from engine.records import Box
 
 CACHE_BYTES = 256 << 20
 
@@ -133,10 +133,6 @@ def crops(
         for key, (index, box) in sorted(wanted.items(), key=lambda item: item[1][0]):
             image = source.frame(index)
             height, width = image.shape[:2]
-            x0, y0, x1, y1 = box
-            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-            half = max(x1 - x0, y1 - y0) * padding / 2
-            left, top = int(max(0, cx - half)), int(max(0, cy - half))
-            right, bottom = int(min(width, cx + half)), int(min(height, cy + half))
+            left, top, right, bottom = geometry.square(box, padding, width, height)
             if right > left and bottom > top:
                 yield key, np.ascontiguousarray(image[top:bottom, left:right])

