@@ -10,11 +10,10 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-import cv2
-
 from engine import atomic
 from engine.decisions import by_frame
 from engine.frame_source import crops
+from engine.lazy import cv2
 from engine.project import fingerprint
 from engine.records import Action, Box, Identity, MatchStatus, Project
 

@@ -6,11 +6,11 @@ import os
 from collections import OrderedDict
 from typing import Iterator, TypeVar
 
-import av
 import numpy as np
 
 from engine import geometry, video
 from engine.errors import InputError
+from engine.lazy import av
 from engine.records import Box
 
 CACHE_BYTES = 256 << 20

@@ -7,11 +7,11 @@ faces as closely, and its match score says when the region is lost, which MIL ne
 import os
 from typing import Iterable, Iterator
 
-import cv2
 import numpy as np
 
 from engine.frame_source import FrameSource
 from engine.job import Job
+from engine.lazy import cv2
 from engine.records import Box, Project
 from engine.track import shot_of
 

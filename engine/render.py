@@ -6,10 +6,10 @@ than a small one, where a fixed kernel would leave a big close-up recognisable."
 
 from functools import lru_cache
 
-import cv2
 import numpy as np
 
 from engine import geometry
+from engine.lazy import cv2
 from engine.records import Action, Decision, ExportSettings
 from engine.video import Frame, to_raw_box
 

@@ -5,8 +5,6 @@ every few frames and the tracker interpolates between them."""
 from enum import IntEnum
 
 import numpy as np
-from scenedetect import FrameTimecode
-from scenedetect.detectors import ContentDetector
 
 THUMB_WIDTH = 160
 
@@ -35,13 +33,19 @@ class Triage:
         self.stride = stride
         self.motion = motion
         self.fine_every = fine_every
+        # Imported here, not with the module: PySceneDetect brings tqdm, importlib.metadata and asyncio, a fifth of
+        # a CPU-second the desktop app would otherwise spend before its window shows.
+        from scenedetect import FrameTimecode
+        from scenedetect.detectors import ContentDetector
+
+        self._timecode = FrameTimecode
         self._detector = ContentDetector(min_scene_len=4)
         self._last: np.ndarray | None = None
         self._since_fine = fine_every
         self.cuts: list[int] = []
 
     def due(self, index: int, thumbnail: np.ndarray) -> Detail:
-        found = self._detector.process_frame(FrameTimecode(index, self.fps), thumbnail[:, :, ::-1].copy())
+        found = self._detector.process_frame(self._timecode(index, self.fps), thumbnail[:, :, ::-1].copy())
         self.cuts += [cut.frame_num for cut in found]
         new_shot = index in self.cuts
         grey = thumbnail.mean(axis=2, dtype=np.float32)

@@ -3,11 +3,11 @@
 import os
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from engine import atomic
 from engine.errors import InputError, OutputError
+from engine.lazy import cv2
 
 SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 

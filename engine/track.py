@@ -6,11 +6,11 @@ import bisect
 from dataclasses import dataclass
 from typing import Iterable
 
-import cv2
 import lap
 import numpy as np
 
 from engine.geometry import iou_matrix, sides
+from engine.lazy import cv2
 from engine.records import Box, Detection, Track
 
 MOTION_PAIRS = 3  # faces that must agree on a camera move

@@ -2,16 +2,18 @@
 every output frame keeps its input timestamp, size and display matrix, and audio packets are copied, not
 re-encoded."""
 
+from __future__ import annotations
+
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Generator
 
-import av
 import numpy as np
 
 from engine.errors import InputError, OutputError
+from engine.lazy import av
 from engine.outfile import OutputFile
 
 

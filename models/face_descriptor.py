@@ -8,6 +8,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from models.dlib_files import DESCRIPTOR, SHAPES_5, model_file
 from models.errors import MissingModelError
 
 CHIP_SIDE = 150
@@ -20,13 +21,11 @@ def _models():
         import dlib
     except ImportError:
         raise MissingModelError("Face recognition", "dlib-bin") from None
+    shapes_file = model_file(SHAPES_5, "Face recognition")
+    network_file = model_file(DESCRIPTOR, "Face recognition")
     try:
-        import face_recognition_models as files
-    except ImportError:
-        raise MissingModelError("Face recognition", "face-recognition-models") from None
-    try:
-        shapes = dlib.shape_predictor(files.pose_predictor_five_point_model_location())
-        network = dlib.face_recognition_model_v1(files.face_recognition_model_location())
+        shapes = dlib.shape_predictor(shapes_file)
+        network = dlib.face_recognition_model_v1(network_file)
     except RuntimeError:
         raise MissingModelError("Face recognition (its model files are damaged)", "face-recognition-models") from None
     return dlib, shapes, network

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -33,9 +34,14 @@ ICONS = Path("/usr/share/icons/hicolor")
 OPTIONAL_PLUGINS = ("platformthemes/libqgtk3.so",)
 DOC = Path("/usr/share/doc/limelight/copyright")
 MAX_DEB_MB, MAX_BUNDLE_MB = 220, 650
-# Issue 13 targets for a quiet 2-core machine; printed beside the figures, not asserted: a timing measured on a
-# shared machine says more about the load than about the app.
+# Issue 13's cold-start targets on this 2-core machine with nothing else running, as in CI. Other jobs on a shared
+# machine inflate wall-clock time through the CPU, the disk and the X server (a warm window took 1.1 s in one run
+# and 2.7 s in the next, at the same CPU-seconds), so it is printed, not asserted. Asserted are what the app
+# spends of the target, which other jobs do not inflate: CPU-seconds and megabytes read from disk on a cold
+# start, against budgets that leave the rest of the target for reading (the disk reads about 250 MB/s here).
 MAX_SELFTEST_S, MAX_WINDOW_S = 4.0, 1.5
+MAX_SELFTEST_CPU_S, MAX_WINDOW_CPU_S = 2.6, 1.1
+MAX_SELFTEST_READ_MB, MAX_WINDOW_READ_MB = 400, 170
 # What the app must not carry: the modelling tools (the app runs converted networks on LiteRT) and the 68-point
 # landmark model, which LimeLight never uses.
 FORBIDDEN_MODULES = re.compile(r"^(tensorflow|keras|tf_keras|mtcnn|onnx|face_recognition\.api)(\.|$)")
@@ -233,18 +239,33 @@ def drop_caches() -> None:
     Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
+def children_usage() -> tuple[float, float]:
+    """CPU-seconds and megabytes read from disk by the waited-for child processes so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime, used.ru_inblock * 512 / 1e6
+
+
+def timed_selftest(app, home) -> tuple[float, float, float]:
+    """Wall-clock seconds, CPU-seconds and megabytes read from disk of one `--selftest`."""
+    started, (cpu, read) = time.monotonic(), children_usage()
+    done = sh(app, "--selftest", env=user_env(home), cwd=home, timeout=600)
+    wall = time.monotonic() - started
+    assert done.returncode == 0, done.stdout + done.stderr
+    used, read_after = children_usage()
+    return wall, used - cpu, read_after - read
+
+
 def test_selftest_cold(app, home):
     drop_caches()
-    started, cpu = time.monotonic(), os.times()
-    done = sh(app, "--selftest", env=user_env(home), cwd=home, timeout=600)
-    cold = time.monotonic() - started
-    used = os.times()
-    spent = used.children_user - cpu.children_user + used.children_system - cpu.children_system
+    cold, cold_cpu, read = timed_selftest(app, home)
+    warm, warm_cpu, _ = timed_selftest(app, home)
     print(
-        f"--selftest, page cache dropped: {cold:.1f} s (target {MAX_SELFTEST_S} s), CPU {spent:.1f} s; "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"--selftest, page cache dropped / warm: {cold:.2f} s / {warm:.2f} s (target {MAX_SELFTEST_S} s), CPU "
+        f"{cold_cpu:.2f} s / {warm_cpu:.2f} s (at most {MAX_SELFTEST_CPU_S}), read {read:.0f} MB cold (at most "
+        f"{MAX_SELFTEST_READ_MB}); load average {os.getloadavg()[0]:.1f}"
     )
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert cold_cpu <= MAX_SELFTEST_CPU_S
+    assert read <= MAX_SELFTEST_READ_MB
 
 
 @pytest.fixture(scope="module")
@@ -280,9 +301,14 @@ def main_window_shown(display: str) -> bool:
     return any("IsViewable" in sh("xwininfo", "-id", i, env={"DISPLAY": display}).stdout for i in ids)
 
 
-def seconds_to_window(app, home, display: str) -> tuple[float, float]:
-    """Wall-clock seconds until the main window is on screen, and the CPU seconds the app spent to get there
-    (which the other jobs on a shared machine do not inflate)."""
+def megabytes_read(pid: int) -> float:
+    fields = dict(line.split(": ") for line in Path(f"/proc/{pid}/io").read_text().splitlines())
+    return int(fields["read_bytes"]) / 1e6
+
+
+def seconds_to_window(app, home, display: str) -> tuple[float, float, float]:
+    """Wall-clock seconds until the main window is on screen, and the CPU seconds the app spent and the
+    megabytes it read from disk to get there (which the other jobs on a shared machine do not inflate)."""
     env = {**user_env(home), "DISPLAY": display}
     del env["QT_QPA_PLATFORM"]
     started = time.monotonic()
@@ -291,7 +317,7 @@ def seconds_to_window(app, home, display: str) -> tuple[float, float]:
         while not main_window_shown(display):
             assert gui.poll() is None and time.monotonic() - started < 120, "no LimeLight window"
             time.sleep(0.02)
-        return time.monotonic() - started, cpu_seconds(gui.pid)
+        return time.monotonic() - started, cpu_seconds(gui.pid), megabytes_read(gui.pid)
     finally:
         gui.terminate()
         gui.wait(timeout=30)
@@ -299,12 +325,15 @@ def seconds_to_window(app, home, display: str) -> tuple[float, float]:
 
 def test_window_opens_cold(app, home, display):
     drop_caches()
-    cold, cold_cpu = seconds_to_window(app, home, display)
-    warm, warm_cpu = seconds_to_window(app, home, display)
+    cold, cold_cpu, read = seconds_to_window(app, home, display)
+    warm, warm_cpu, _ = seconds_to_window(app, home, display)
     print(
-        f"GUI window up, page cache dropped / warm: {cold:.2f} s / {warm:.2f} s (target {MAX_WINDOW_S} s) "
-        f"(CPU {cold_cpu:.2f} s / {warm_cpu:.2f} s); load average {os.getloadavg()[0]:.1f}"
+        f"GUI window up, page cache dropped / warm: {cold:.2f} s / {warm:.2f} s (target {MAX_WINDOW_S} s), CPU "
+        f"{cold_cpu:.2f} s / {warm_cpu:.2f} s (at most {MAX_WINDOW_CPU_S}), read {read:.0f} MB cold (at most "
+        f"{MAX_WINDOW_READ_MB}); load average {os.getloadavg()[0]:.1f}"
     )
+    assert cold_cpu <= MAX_WINDOW_CPU_S
+    assert read <= MAX_WINDOW_READ_MB
 
 
 def tracks(project: Path) -> list:

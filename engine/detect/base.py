@@ -1,8 +1,8 @@
 """What every detector returns, whatever model is behind it."""
 
-import cv2
 import numpy as np
 
+from engine.lazy import cv2
 from engine.records import Detection
 
 

