@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import av
-
 from engine import analyze, audit, batch, decisions, export, project, render, video
 from engine.ahead import ahead
 from engine.errors import Cancelled, InputError, OutputError
 from engine.job import Job
+from engine.lazy import av
 from engine.records import Decision, Detection, DetectorSettings, ExportSettings, KnownFace, Project
 from engine.scenes import Detail, Triage
 
