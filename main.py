@@ -140,6 +140,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, help="files at a time on this machine (default: by cores and memory)")
     p.add_argument("--ray", metavar="ADDRESS", help="run on an existing Ray cluster (needs the 'ray' package)")
+    p.add_argument(
+        "--split",
+        type=int,
+        metavar="PARTS",
+        help="one video at a time, each analysed and encoded in PARTS segments side by side: for a few long videos "
+        "on more cores or cluster nodes than videos (frame times and audio exact; pixels may differ from "
+        "'anonymize' by encoding noise at the joins)",
+    )
     detection(p)
     rendering(p)
     return parser

@@ -6,6 +6,7 @@ never stop a night's batch. The summary is rewritten atomically after every job,
 after a crash or a Ctrl+C resumes from."""
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -21,7 +22,7 @@ from typing import Callable, Iterable
 from engine import analyze, atomic, export, identities, project, stills
 from engine.errors import Cancelled, InputError, OutputError, UserError
 from engine.job import Job
-from engine.records import Action, DetectorSettings, ExportSettings, KnownFace
+from engine.records import Action, DetectorSettings, ExportSettings, KnownFace, Project
 
 VIDEO_SUFFIXES = {
     ".mp4",
@@ -48,6 +49,8 @@ DONE = (OK, SKIPPED)
 CSV_COLUMNS = ("file", "output", "frames", "faces", "tracks", "people_kept", "warnings", "seconds", "status", "error")
 # What a job may want to say while it runs: (file, stage, done, total).
 Progress = Callable[[str, str, int, int], None]
+# How one video is anonymised in a job: whole by default (`whole_video`), or split (engine.segments.SplitVideos).
+Videos = Callable[["Task", "Settings", Job], Project]
 
 
 @dataclass(frozen=True)
@@ -140,8 +143,11 @@ def _wanted(path: Path, root: Path, out_dir: Path) -> bool:
     )
 
 
-def run_job(task: Task, settings: Settings, progress: Progress | None = None, cancel_event=None) -> Result:
-    """Anonymise one input exactly as `anonymize` does; any failure becomes the result's error."""
+def run_job(
+    task: Task, settings: Settings, progress: Progress | None = None, cancel_event=None, videos: Videos | None = None
+) -> Result:
+    """Anonymise one input exactly as `anonymize` does (`videos` may do a video another way, e.g. in segments);
+    any failure becomes the result's error."""
     started = time.perf_counter()
     result = Result(file=task.name, output=task.output, status=FAILED, settings=settings.key())
     said: list[str] = []
@@ -160,7 +166,7 @@ def run_job(task: Task, settings: Settings, progress: Progress | None = None, ca
             except OSError as exc:
                 raise OutputError(f"{output.parent}: cannot create the folder ({exc.strerror})") from None
             export.check_output(output, task.source)
-            _anonymize(task, settings, job, result)
+            _anonymize(task, settings, job, result, videos or whole_video)
             result.status, result.output_size = OK, output.stat().st_size
         except (Cancelled, KeyboardInterrupt):
             result.status = CANCELLED
@@ -175,16 +181,21 @@ def run_job(task: Task, settings: Settings, progress: Progress | None = None, ca
     return result
 
 
-def _anonymize(task: Task, settings: Settings, job: Job, result: Result) -> None:
+def whole_video(task: Task, settings: Settings, job: Job) -> Project:
+    proj = analyze.analyze(task.source, settings.detector, settings.known, job, recognise=False)
+    proj.export = settings.export
+    export.export(proj, task.output, job)
+    return proj
+
+
+def _anonymize(task: Task, settings: Settings, job: Job, result: Result, videos: Videos) -> None:
     if stills.is_image(task.source):
         result.frames = 1
         result.faces = result.tracks = export.anonymize_image(
             task.source, task.output, settings.detector, settings.export, settings.known
         )
         return
-    proj = analyze.analyze(task.source, settings.detector, settings.known, job, recognise=False)
-    proj.export = settings.export
-    export.export(proj, task.output, job)
+    proj = videos(task, settings, job)
     result.frames = proj.source.frame_count
     result.faces = sum(1 for track in proj.tracks for score in track.scores if score > 0)
     result.tracks = len(proj.tracks)
@@ -372,24 +383,29 @@ def _available_memory() -> int | None:
 def command(args, detector: DetectorSettings, export_settings: ExportSettings) -> int:
     """`limelight batch`: exit 0 when every file is done, SOME_FAILED when any failed (the others are still
     done), 130 on Ctrl+C (finished outputs stay; a re-run does the rest)."""
-    from engine import pools
+    from engine import pools, segments
     from engine.batch_view import BatchView
 
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers must be 1 or more")
     if args.ray and args.workers:
         raise UserError("--workers sizes this machine's pool; with --ray the cluster's CPUs decide")
+    if args.split is not None and args.split < 2:
+        raise UserError("--split must be 2 or more")
     tasks = plan(args.inputs, args.output)
     out_dir = prepare_output(args.output)
     settings = Settings(
         detector, export_settings, identities.load_known_faces(args.known_faces) if args.known_faces else []
     )
-    backend: pools.LocalPool | pools.RayPool
+    new_pool: Callable[..., pools.LocalPool | pools.RayPool]
     if args.ray:
-        backend, where = pools.RayPool(args.ray), f"on the Ray cluster at {args.ray}"
+        new_pool, where = functools.partial(pools.RayPool, args.ray), f"on the Ray cluster at {args.ray}"
     else:
-        workers = args.workers or default_workers(len(tasks))
-        backend, where = pools.LocalPool(workers), f"{workers} at a time on this machine"
+        workers = args.workers or default_workers(args.split or len(tasks))
+        new_pool, where = functools.partial(pools.LocalPool, workers), f"{workers} at a time on this machine"
+    backend = segments.SplitVideos(new_pool, args.split) if args.split else new_pool()
+    if args.split:
+        where += f", each video in {args.split} segments"
     summary = Summary(out_dir, settings)
     view = BatchView(tasks, where)
     try:

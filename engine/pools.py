@@ -200,17 +200,20 @@ class RayPool:
     def __init__(self, address: str, work=batch.run_job):
         self.work = work
         self._ray = _ray()
+        self._refs: dict = {}
+        if self._ray.is_initialized():  # a split video's second pool (engine.segments.SplitVideos)
+            return
         _check_reachable(address)
+        code = [str(ROOT / package) for package in ("engine", "models", "common")]
         try:
             self._ray.init(
                 address=address,
                 logging_level=logging.WARNING,
                 log_to_driver=False,
-                runtime_env={"py_modules": [str(ROOT / "engine"), str(ROOT / "models")], "excludes": ["__pycache__"]},
+                runtime_env={"py_modules": code, "excludes": ["__pycache__"]},
             )
         except Exception as exc:
             raise UserError(f"cannot use the Ray cluster at {address} ({str(exc).splitlines()[0]})") from None
-        self._refs: dict = {}
 
     def start(self, tasks, settings, progress) -> None:
         from ray.util.queue import Queue

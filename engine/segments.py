@@ -19,6 +19,8 @@ import heapq
 import os
 import shutil
 import tempfile
+import threading
+from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -200,6 +202,43 @@ def _run(pool, tasks: list, settings, path, job: Job, stage: str, frames: int) -
     finally:
         pool.close()
     return [results[task.start] for task in tasks]
+
+
+class SplitVideos:
+    """The batch's way through a few long videos (`limelight batch --split PARTS`): one video at a time, each
+    analysed and exported in segments on the pools `new_pool(work)` makes, so that cores or cluster nodes beyond
+    the number of videos are not left idle. Photos and the rest of a job are `batch.run_job`'s."""
+
+    def __init__(self, new_pool, parts: int):
+        self.new_pool, self.parts = new_pool, parts
+
+    def start(self, tasks, settings, progress) -> None:
+        self._tasks, self._settings, self._progress = deque(tasks), settings, progress
+        self._cancel = threading.Event()
+
+    def _video(self, task: batch.Task, settings: batch.Settings, job: Job) -> Project:
+        detector, known = settings.detector, settings.known
+        pool = self.new_pool(detect_segment)
+        proj = analyze_segmented(task.source, pool, self.parts, detector, known, job, recognise=False)
+        proj.export = settings.export
+        export_segmented(proj, task.output, self.new_pool(encode_part), self.parts, job)
+        return proj
+
+    def results(self):
+        """Each job runs here, in the parent: Ctrl+C lands in it, and after its cancelled result is recorded
+        goes on to the batch as it would from a pool."""
+        while self._tasks and not self._cancel.is_set():
+            result = batch.run_job(self._tasks.popleft(), self._settings, self._progress, self._cancel, self._video)
+            yield result
+            if result.status == batch.CANCELLED:
+                self._cancel.set()
+                raise KeyboardInterrupt
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def close(self) -> None:
+        """Each video's pools are closed when its analysis and its export end."""
 
 
 @dataclass(frozen=True)

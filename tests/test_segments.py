@@ -2,6 +2,7 @@
 a segment boundary), people and decisions, on this machine's pool and on a Ray cluster; so its export is the
 unsplit run's, frame for frame and audio packet for packet."""
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -11,10 +12,10 @@ import av
 import numpy as np
 import pytest
 
-from engine import analyze, audit, decisions, export, identities, pools, project, segments, video
+from engine import analyze, audit, batch, decisions, export, identities, pools, project, segments, video
 from engine.job import Job
 from engine.records import Action, DetectorSettings, ExportSettings, KnownFace, Project
-from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, frames, times
+from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, cli, frames, times
 
 SETTINGS = DetectorSettings()
 PARTS = 3
@@ -159,3 +160,27 @@ def test_a_container_that_seeks_past_the_frame_is_decoded_from_its_start(monkeyp
         lambda path, start, seek: exact(path, start=start, seek=None if seek is None else seek + 4000),
     )
     assert [f.pts for f in segments._frames(str(CLIP), start, tuple(first.pts[start:end]))] == first.pts[start:end]
+
+
+def test_batch_splits_each_video_over_the_pool(long_clip, tmp_path):
+    """`limelight batch --split`: the long video is done in segments, with its frame times and audio exact and
+    the performer kept; a photo beside it and a broken file are handled as in any batch, and no parts are left."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "long.mp4").symlink_to(long_clip)
+    (inputs / "notes.mp4").write_text("this is not a video\n")
+    out = tmp_path / "out"
+    done = cli("batch", inputs, "-o", out, "--split", str(PARTS), "--workers", "2", "--known-faces", PERFORMER)
+    assert done.returncode == batch.SOME_FAILED, done.stderr
+    assert f"each video in {PARTS} segments" in done.stdout + done.stderr
+    rows = {row["file"]: row for row in json.loads((out / "limelight-batch.json").read_text())["files"]}
+    assert {name: row["status"] for name, row in rows.items()} == {"long.mp4": "ok", "notes.mp4": "failed"}
+    assert rows["long.mp4"]["people_kept"] == ["lin-manuel-miranda"] and rows["long.mp4"]["frames"] == 2 * 163
+    assert times(out / "long.mp4") == times(long_clip)
+    assert audio_packets(out / "long.mp4") == audio_packets(long_clip)
+    assert not [p for p in out.rglob(".limelight-parts-*")]
+
+
+def test_split_needs_two_parts_or_more(tmp_path):
+    done = cli("batch", CLIP, "-o", tmp_path / "out", "--split", "1")
+    assert done.returncode == 2 and done.stderr.strip() == "limelight: error: --split must be 2 or more"
