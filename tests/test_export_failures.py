@@ -45,6 +45,8 @@ def _start_export(project_path: Path, output: Path, *options: str) -> subprocess
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell that started the tests in the background leaves SIGINT ignored; Ctrl+C in a terminal is not.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
