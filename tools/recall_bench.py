@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from engine import analyze, decisions, detect, video
-from engine.geometry import grown, sides
+from engine.geometry import areas, grown, sides
 from engine.records import Action, DetectorSettings
 from engine.stills import read_image
 from tools.wider_eval import DATA, HALVES, SIZES, Image, hidden, load
@@ -37,8 +37,10 @@ class Sequence:
     """A rendered video's ground truth: per frame, the faces in the picture and which annotated face each is."""
 
     path: Path
-    faces: list[np.ndarray] = field(default_factory=list)  # per frame (n, 4) boxes in frame pixels
+    faces: list[np.ndarray] = field(default_factory=list)  # per frame (n, 4) hard-set boxes in frame pixels
     ids: list[list[tuple[str, int]]] = field(default_factory=list)
+    annotated: list[np.ndarray] = field(default_factory=list)  # per frame, every annotated face (ignored ones too)
+    annotated_ids: list[list[tuple[str, int]]] = field(default_factory=list)
 
 
 def camera(
@@ -57,8 +59,20 @@ def camera(
     return float(np.clip(x, 0, width - w)), float(np.clip(y, 0, height - h)), w
 
 
+def _in_picture(boxes: np.ndarray, x0: float, y0: float, zoom: float) -> tuple[np.ndarray, np.ndarray]:
+    """Boxes moved with the camera and clipped to the frame, and which of them count as in the picture."""
+    moved = (boxes - [x0, y0, x0, y0]) * zoom
+    clipped = np.clip(moved, 0, [*SIZE, *SIZE])
+    area = np.prod(moved[:, 2:] - moved[:, :2], axis=1)
+    shown = np.prod(np.clip(clipped[:, 2:] - clipped[:, :2], 0, None), axis=1) >= VISIBLE * area
+    return clipped, shown
+
+
 def render(stills: list[Image], path: Path, folder: Path = DATA, shot: int = SHOT, seed: int = 0) -> Sequence:
-    """One video, one shot per still, cycling through the camera moves; written as H.264 at CRF 18."""
+    """One video, one shot per still, cycling through the camera moves; written as H.264 at CRF 18.
+
+    Hidden shares are judged on the hard-set faces (the protocol's); masking is judged against every annotated
+    face, since the ones the protocol ignores (tiny, blurred, occluded) are faces too, and hiding them is right."""
     rng = np.random.default_rng(seed)
     sequence = Sequence(path)
     with av.open(str(path), "w") as out:
@@ -68,6 +82,7 @@ def render(stills: list[Image], path: Path, folder: Path = DATA, shot: int = SHO
             rgb = read_image(folder / "images" / still.name)
             height, width = rgb.shape[:2]
             faces = still.boxes[still.settings["hard"]]
+            real = np.nonzero(areas(still.boxes) > 0)[0]  # WIDER writes some faces as 0 0 0 0
             focus = np.median((faces[:, :2] + faces[:, 2:]) / 2, axis=0)
             for i in range(shot):
                 x0, y0, w = camera(MOVES[k % len(MOVES)], width, height, focus, i / (shot - 1), rng)
@@ -76,57 +91,80 @@ def render(stills: list[Image], path: Path, folder: Path = DATA, shot: int = SHO
                 picture = cv2.warpAffine(rgb, matrix, SIZE, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
                 frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
                 out.mux(stream.encode(frame))
-                moved = (faces - [x0, y0, x0, y0]) * zoom
-                clipped = np.clip(moved, 0, [*SIZE, *SIZE])
-                area = np.prod(moved[:, 2:] - moved[:, :2], axis=1)
-                shown = np.prod(np.clip(clipped[:, 2:] - clipped[:, :2], 0, None), axis=1) >= VISIBLE * area
+                clipped, shown = _in_picture(faces, x0, y0, zoom)
                 sequence.faces.append(clipped[shown])
                 sequence.ids.append([(still.name, int(j)) for j in np.nonzero(shown)[0]])
+                clipped, shown = _in_picture(still.boxes[real], x0, y0, zoom)
+                sequence.annotated.append(clipped[areas(clipped) > 0])  # any part in the picture is exempt
+                sequence.annotated_ids.append([(still.name, int(j)) for j in real[shown]])
         out.mux(stream.encode(None))
     return sequence
+
+
+@dataclass
+class Measured:
+    """One system on one video: per face-frame whether it was hidden and its size; per frame the share of faces
+    hidden and the share of the frame masked away from faces (`over_hard`: only hard-set faces exempt, as this
+    benchmark first measured; `over`: every annotated face exempt)."""
+
+    flags: np.ndarray
+    sizes: np.ndarray
+    worst: list[float]
+    over_hard: list[float]
+    over: list[float]
+    tracks: int | None
+
+
+def _mask(shape: tuple[int, int], boxes: np.ndarray, padding: float, exempt: np.ndarray) -> np.ndarray:
+    mask = np.zeros(shape, bool)
+    for x0, y0, x1, y1 in np.round(grown(boxes, padding)).astype(int):
+        mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = True
+    for x0, y0, x1, y1 in np.round(grown(exempt, GROWN)).astype(int):
+        mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
+    return mask
+
+
+def measure(sequence: Sequence, blurred: list[np.ndarray], padding: float, tracks: int | None) -> Measured:
+    """Per frame: which faces are hidden, and how much of the frame is masked outside every face grown 2x."""
+    result = Measured(np.zeros(0, bool), np.zeros(0), [], [], [], tracks)
+    flags, sizes = [], []
+    shape = SIZE[::-1]
+    for faces, annotated, boxes in zip(sequence.faces, sequence.annotated, blurred):
+        hit = hidden(faces, boxes, padding, shape)
+        flags.append(hit)
+        sizes.append(sides(faces))
+        if len(faces):
+            result.worst.append(float(hit.mean()))
+        result.over_hard.append(float(_mask(shape, boxes, padding, faces).mean()))
+        result.over.append(float(_mask(shape, boxes, padding, annotated).mean()))
+    result.flags, result.sizes = np.concatenate(flags), np.concatenate(sizes)
+    return result
 
 
 @dataclass
 class Outcome:
     hidden: dict[str, float]
     worst_frame: float
-    over_masked: float
+    over_hard: float
+    over: float
     tracks: int | None
 
 
-def measure(sequence: Sequence, blurred: list[np.ndarray], padding: float, tracks: int | None) -> tuple:
-    """Per frame: which faces are hidden, and how much of the frame is masked outside every face grown 2x."""
-    flags, sizes, worst, over = [], [], [], []
-    shape = SIZE[::-1]
-    for faces, boxes in zip(sequence.faces, blurred):
-        hit = hidden(faces, boxes, padding, shape)
-        flags.append(hit)
-        sizes.append(sides(faces))
-        if len(faces):
-            worst.append(hit.mean())
-        mask = np.zeros(shape, bool)
-        for x0, y0, x1, y1 in np.round(grown(boxes, padding)).astype(int):
-            mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = True
-        for x0, y0, x1, y1 in np.round(grown(faces, GROWN)).astype(int):
-            mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
-        over.append(mask.mean())
-    return np.concatenate(flags), np.concatenate(sizes), worst, over, tracks
-
-
-def summarise(parts: list[tuple]) -> Outcome:
-    flags = np.concatenate([p[0] for p in parts])
-    sizes = np.concatenate([p[1] for p in parts])
+def summarise(parts: list[Measured]) -> Outcome:
+    flags = np.concatenate([p.flags for p in parts])
+    sizes = np.concatenate([p.sizes for p in parts])
     bands = {"all": np.ones(len(flags), bool)} | {label: (sizes >= lo) & (sizes < hi) for label, lo, hi in SIZES}
-    tracks = [p[4] for p in parts]
+    tracks = [p.tracks for p in parts]
     return Outcome(
         {k: float(flags[m].mean()) if m.any() else float("nan") for k, m in bands.items()},
-        float(min(w for p in parts for w in p[2])),
-        float(np.mean([o for p in parts for o in p[3]])),
-        None if None in tracks else sum(tracks),
+        float(min(w for p in parts for w in p.worst)),
+        float(np.mean([o for p in parts for o in p.over_hard])),
+        float(np.mean([o for p in parts for o in p.over])),
+        None if None in tracks else sum(t for t in tracks if t is not None),
     )
 
 
-def pipeline(sequence: Sequence, settings: DetectorSettings) -> tuple:
+def pipeline(sequence: Sequence, settings: DetectorSettings) -> Measured:
     """The whole analysis as `anonymize` runs it without known faces; what it would blur on each frame."""
     project = analyze.analyze(sequence.path, settings, recognise=False)
     plan = decisions.by_frame(project)
@@ -137,7 +175,7 @@ def pipeline(sequence: Sequence, settings: DetectorSettings) -> tuple:
     return measure(sequence, blurred, project.export.padding, len(project.tracks))
 
 
-def deface_rule(sequence: Sequence) -> tuple:
+def deface_rule(sequence: Sequence) -> Measured:
     model = detect.create("centerface", 0.2, max_side=None)
     blurred = [
         np.array([d.box for d in model.detect(f.image) if d.score >= 0.2], float).reshape(-1, 4)
@@ -147,12 +185,12 @@ def deface_rule(sequence: Sequence) -> tuple:
 
 
 SYSTEMS = {
+    "deface rule": deface_rule,  # first: the others' masking is given as a multiple of its
     "limelight default": lambda s: pipeline(s, DetectorSettings()),
     "default, no second look": lambda s: pipeline(s, DetectorSettings(zoom=None)),
     "every frame, full size": lambda s: pipeline(
         s, DetectorSettings(stride=1, max_side=None, coarse_side=None, fine_every=1)
     ),
-    "deface rule": deface_rule,
 }
 
 
@@ -165,6 +203,38 @@ def pick(images: list[Image], count: int, per_video: int) -> list[list[Image]]:
     return [usable[k * per_video : (k + 1) * per_video] for k in range(count)]
 
 
+def faces_seen(sequences: list[Sequence]) -> tuple[int, int]:
+    """Distinct hard-set faces and distinct annotated faces that are in the picture on some frame."""
+    return (
+        sum(len({i for ids in s.ids for i in ids}) for s in sequences),
+        sum(len({i for ids in s.annotated_ids for i in ids}) for s in sequences),
+    )
+
+
+HEADER = (
+    f"{'system':<24} {'half':<8} | hidden: {'all':>5} {'<16':>5} {'16-32':>5} {'>32':>5} {'worst':>5} | "
+    "masked away x deface (hard-set / all annotated exempt) | tracks per face (hard-set / annotated)"
+)
+
+
+def report(name: str, half: str, parts: list[Measured], deface: list[Measured] | None, faces: tuple[int, int]) -> str:
+    """One system's line, and one more giving the spread over videos: a mean over few videos hides a lot."""
+    o = summarise(parts)
+    line = f"{name:<24} {half:<8} |         " + " ".join(f"{o.hidden[k]:>5.3f}" for k in ("all", "<16", "16-32", ">32"))
+    line += f" {o.worst_frame:>5.3f} | {o.over_hard:.4f} / {o.over:.4f}"
+    if deface:
+        d = summarise(deface)
+        line += f" = {o.over_hard / d.over_hard:.1f}x / {o.over / d.over:.1f}x"
+    if o.tracks is not None:
+        line += f" | {o.tracks} tracks: {o.tracks / faces[0]:.1f} / {o.tracks / faces[1]:.2f}"
+    spread = [float(p.flags.mean()) for p in parts]
+    line += f"\n{'':<33} per video: hidden {min(spread):.3f}-{max(spread):.3f}"
+    if deface:
+        ratios = [np.mean(p.over) / max(np.mean(d.over), 1e-9) for p, d in zip(parts, deface)]
+        line += f", masked away {min(ratios):.1f}x-{max(ratios):.1f}x deface's"
+    return line
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.recall_bench", description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA)
@@ -174,10 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
     args = parser.parse_args(argv)
     images = load(args.data)
-    print(
-        f"{'system':<24} {'half':<8} {'face-frames':>11} | hidden: {'all':>5} {'<16':>5} {'16-32':>5} {'>32':>5} "
-        f"{'worst frame':>11} | {'masked away':>11} | tracks / faces"
-    )
+    print(HEADER)
     with tempfile.TemporaryDirectory() as tmp:
         for half in HALVES:
             chosen = pick([i for i in images if i.half == half], args.videos, args.stills)
@@ -185,17 +252,17 @@ def main(argv: list[str] | None = None) -> int:
                 render(stills, Path(tmp) / f"{half}-{k}.mp4", args.data, args.shot, seed=k)
                 for k, stills in enumerate(chosen)
             ]
-            faces = sum(len({i for ids in s.ids for i in ids}) for s in sequences)
+            faces = faces_seen(sequences)
             face_frames = sum(len(f) for s in sequences for f in s.faces)
-            for name in args.systems:
-                o = summarise([SYSTEMS[name](s) for s in sequences])
-                tracks = "" if o.tracks is None else f"{o.tracks} / {faces} = {o.tracks / faces:.2f}"
-                print(
-                    f"{name:<24} {half:<8} {face_frames:>11} |         {o.hidden['all']:>5.3f} {o.hidden['<16']:>5.3f} "
-                    f"{o.hidden['16-32']:>5.3f} {o.hidden['>32']:>5.3f} {o.worst_frame:>11.3f} | "
-                    f"{o.over_masked:>11.4f} | {tracks}",
-                    flush=True,
-                )
+            print(
+                f"{half}: {len(sequences)} videos, {face_frames} hard-set face-frames, {faces[0]} hard-set faces, "
+                f"{faces[1]} annotated faces"
+            )
+            deface = None
+            for name in [n for n in SYSTEMS if n in args.systems]:
+                parts = [SYSTEMS[name](s) for s in sequences]
+                deface = parts if name == "deface rule" else deface
+                print(report(name, half, parts, deface, faces), flush=True)
     return 0
 
 
