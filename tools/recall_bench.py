@@ -217,6 +217,10 @@ HEADER = (
 )
 
 
+def _times(value: float, deface: float) -> str:
+    return f"{value / deface:.1f}x" if deface else "n/a (deface masked nothing)"
+
+
 def report(name: str, half: str, parts: list[Measured], deface: list[Measured] | None, faces: tuple[int, int]) -> str:
     """One system's line, and one more giving the spread over videos: a mean over few videos hides a lot."""
     o = summarise(parts)
@@ -224,13 +228,14 @@ def report(name: str, half: str, parts: list[Measured], deface: list[Measured] |
     line += f" {o.worst_frame:>5.3f} | {o.over_hard:.4f} / {o.over:.4f}"
     if deface:
         d = summarise(deface)
-        line += f" = {o.over_hard / d.over_hard:.1f}x / {o.over / d.over:.1f}x"
+        line += f" = {_times(o.over_hard, d.over_hard)} / {_times(o.over, d.over)}"
     if o.tracks is not None:
         line += f" | {o.tracks} tracks: {o.tracks / faces[0]:.1f} / {o.tracks / faces[1]:.2f}"
     spread = [float(p.flags.mean()) for p in parts]
     line += f"\n{'':<33} per video: hidden {min(spread):.3f}-{max(spread):.3f}"
     if deface:
-        ratios = [np.mean(p.over) / max(np.mean(d.over), 1e-9) for p, d in zip(parts, deface)]
+        ratios = sorted((float(np.mean(p.over)), float(np.mean(d.over))) for p, d in zip(parts, deface))
+        ratios = [a / b for a, b in ratios if b] or [float("nan")]
         line += f", masked away {min(ratios):.1f}x-{max(ratios):.1f}x deface's"
     return line
 
