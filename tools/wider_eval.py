@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from tqdm import tqdm
 
 from engine import detect
 from engine.geometry import areas, grown, iou_matrix, sides
@@ -159,7 +160,7 @@ def score(
 def run(model: Callable[[np.ndarray], list[Detection]], images: list[Image], folder: Path = DATA):
     """Every image through `model`: (n, 5) boxes and scores per image, image shapes, and seconds per image."""
     found, shapes, elapsed = {}, {}, 0.0
-    for image in images:
+    for image in tqdm(images, unit="image", leave=False, mininterval=10):
         rgb = read_image(folder / "images" / image.name)
         started = time.perf_counter()
         detections = model(rgb)
@@ -204,16 +205,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.wider_eval", description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA, help="folder with ground_truth.json and images/")
     parser.add_argument("--limit", type=int, help="only N images of each half, spread over its events (a quick look)")
+    parser.add_argument("--half", choices=HALVES, help="only this half (e.g. a final look at the held-out one)")
+    parser.add_argument("--systems", nargs="+", choices=list(systems()), help="only these (default: all)")
     args = parser.parse_args(argv)
     images = load(args.data)
-    halves = {h: [i for i in images if i.half == h] for h in HALVES}
+    halves = {h: [i for i in images if i.half == h and h == (args.half or h)] for h in HALVES}
     if args.limit:
         halves = {h: part[:: max(1, len(part) // args.limit)][: args.limit] for h, part in halves.items()}
     chosen = [i for h in HALVES for i in halves[h]]
     rows = []
     for name, (model, threshold, pad) in systems().items():
+        if args.systems and name not in args.systems:
+            continue
         found, shapes, seconds = run(model, chosen, args.data)
-        for h in (*HALVES, "both"):
+        for h in (args.half,) if args.half else (*HALVES, "both"):
             part = chosen if h == "both" else halves[h]
             rows.append((name, h, score(part, found, shapes, threshold, pad), 1000 * seconds))
     print(table(rows))
