@@ -32,23 +32,30 @@ def pytest_sessionstart(session):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    """Units of work for `--dist loadgroup` (pytest.ini): a module's tests stay on one worker, which builds its
-    module fixtures once, and modules that use the same SHARED fixture stay together. Before xdist reads the marks."""
-    unit: dict[str, str] = {}
+    """Units of work for `--dist loadgroup` (pytest.ini), marked before xdist reads the marks: tests that share a
+    module fixture or a SHARED one run on one worker, which builds it once; any other test runs on whichever worker
+    is free, which keeps the two busy to the end."""
+    parent: dict[str, str] = {}
 
-    def root(module: str) -> str:
-        while unit[module] != module:
-            module = unit[module]
-        return module
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
 
-    first_user: dict[str, str] = {}
+    anchors = {}
     for item in items:
-        module = item.nodeid.split("::")[0]
-        unit.setdefault(module, module)
-        for name in SHARED.intersection(item.fixturenames):
-            unit[root(module)] = root(first_user.setdefault(name, module))
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(root(item.nodeid.split("::")[0])))
+        anchors[item] = [
+            name if name in SHARED else f"{definitions[-1].baseid}::{name}"
+            for name, definitions in item._fixtureinfo.name2fixturedefs.items()
+            if name in SHARED or definitions[-1].scope == "module"
+        ]
+        for key in anchors[item][1:]:
+            first, other = root(anchors[item][0]), root(key)
+            if first != other:  # a SHARED fixture names its unit
+                parent[first], parent[other] = (other, other) if other in SHARED else (first, first)
+    for item, keys in anchors.items():
+        if keys:
+            item.add_marker(pytest.mark.xdist_group(root(keys[0])))
 
 
 def pytest_terminal_summary(terminalreporter):

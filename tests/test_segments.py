@@ -23,8 +23,9 @@ SETTINGS = DetectorSettings()
 PARTS = 3
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def known() -> list[KnownFace]:
+    """Per session, not per module, so the tests that share it need not share a test worker (tests/conftest.py)."""
     return identities.load_known_faces([PERFORMER])
 
 

@@ -31,7 +31,10 @@ def _footage(path) -> None:
     while seeking still decodes real 720p frames."""
     rng = np.random.default_rng(0)
     base = rng.integers(0, 255, (SIZE[1] // 8, SIZE[0] // 8, 3), dtype=np.uint8).repeat(8, 0).repeat(8, 1)
-    pictures = [av.VideoFrame.from_ndarray(np.roll(base, shift, axis=1), format="rgb24") for shift in (0, 16)]
+    pictures = [
+        av.VideoFrame.from_ndarray(np.roll(base, shift, axis=1), format="rgb24").reformat(format="yuv420p")
+        for shift in (0, 16)
+    ]
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
