@@ -3,15 +3,69 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, free_port
+from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, clip_part, free_port
+
+# Session fixtures that cost a whole analysis or a cluster. pytest-xdist builds session fixtures once per worker, so
+# the tests that use one of these are sent to one worker (see pytest_collection_modifyitems).
+SHARED = {"anonymized", "gui_analysis", "ray_cluster"}
+
+
+def pytest_configure(config):
+    """Test workers side by side (pytest.ini) share the cores as a batch's jobs do (engine.pools): a detector with a
+    thread per core in each only adds switching (the clip's detection took 11% more CPU with two threads than one
+    on a loaded machine)."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:
+        from engine.pools import limit_threads
+
+        limit_threads(max(1, (os.cpu_count() or 1) // int(workers)))
 
 
 def pytest_sessionstart(session):
     if not CLIP.is_file():
         raise pytest.UsageError(f"test footage missing: {HAMILTON} (../shared must sit beside the repository)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Units of work for `--dist loadgroup` (pytest.ini), marked before xdist reads the marks: tests that share a
+    module fixture or a SHARED one run on one worker, which builds it once; any other test runs on whichever worker
+    is free, which keeps the two busy to the end."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    anchors = {}
+    for item in items:
+        anchors[item] = [
+            name if name in SHARED else f"{definitions[-1].baseid}::{name}"
+            for name, definitions in item._fixtureinfo.name2fixturedefs.items()
+            if name in SHARED or definitions[-1].scope == "module"
+        ]
+        for key in anchors[item][1:]:
+            first, other = root(anchors[item][0]), root(key)
+            if first != other:  # a SHARED fixture names its unit
+                parent[first], parent[other] = (other, other) if other in SHARED else (first, first)
+    for item, keys in anchors.items():
+        if keys:
+            item.add_marker(pytest.mark.xdist_group(root(keys[0])))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures a test measured for people to read, `record_property("figures", text)`: printed at the end, as a
+    test worker's own output is not shown."""
+    for report in terminalreporter.stats.get("passed", []):
+        for name, text in report.user_properties:
+            if name == "figures":
+                terminalreporter.write_sep("-", report.nodeid.split("@")[0])
+                terminalreporter.write_line(text)
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +76,21 @@ def anonymized(tmp_path_factory):
     done = cli("anonymize", CLIP, "-o", output, "--known-faces", PERFORMER, "--blur", "gaussian", "-p", project)
     assert done.returncode == 0, done.stderr
     return output, project
+
+
+@pytest.fixture(scope="session")
+def opening(tmp_path_factory) -> Path:
+    """The clip's first 163 frames, up to the keyframe after the performer's close-up: the wide shot, the pianist,
+    the audience and the close-up, two shot changes, keyframes at frames 0, 60 and 120. For claims about how the
+    pipeline runs (segments, checkpoints) rather than about the whole clip's faces: it analyses in 60% of the time."""
+    return clip_part(tmp_path_factory.mktemp("opening") / "opening.mp4", 0, 163)
+
+
+@pytest.fixture(scope="session")
+def close_up(tmp_path_factory) -> Path:
+    """The performer's close-up, frames 120 to 210 of the clip: one shot, five faces, keyframes at its frames 0 and
+    43. Analysed in a tenth of the clip's time, for claims that need a video, not a crowd."""
+    return clip_part(tmp_path_factory.mktemp("close_up") / "close_up.mp4", 120, 211)
 
 
 @pytest.fixture(scope="session")

@@ -97,7 +97,8 @@ def test_audit_says_why_each_person_is_kept(proj, tmp_path, anonymized):
     assert f"<td>{blurred}</td>" in text
 
 
-def test_analysis_stopped_midway_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+def test_analysis_stopped_midway_resumes_from_its_checkpoint(opening, tmp_path, monkeypatch):
+    """On the clip's opening (tests/conftest.py): stopped after its first shot change, resumed across the second."""
     from engine import analyze as analysis
 
     made = analysis.detect.create
@@ -111,7 +112,7 @@ def test_analysis_stopped_midway_resumes_from_its_checkpoint(tmp_path, monkeypat
 
     monkeypatch.setattr(analysis.detect, "create", counting)
     saved = tmp_path / ("clip" + checkpoint.SUFFIX)
-    stop_at = 120
+    stop_at, total = 60, 163
 
     reports = []
 
@@ -121,22 +122,22 @@ def test_analysis_stopped_midway_resumes_from_its_checkpoint(tmp_path, monkeypat
             raise Cancelled()
 
     with pytest.raises(Cancelled):
-        analyze(CLIP, job=Job(on_progress=stop), checkpoint=saved, recognise=False)
-    assert reports[0] == ("Detecting faces", 0, 275, 0), "a percentage from the start, before the model loads"
-    kept = checkpoint.read(saved, checkpoint._header(CLIP, DetectorSettings()))
+        analyze(opening, job=Job(on_progress=stop), checkpoint=saved, recognise=False)
+    assert reports[0] == ("Detecting faces", 0, total, 0), "a percentage from the start, before the model loads"
+    kept = checkpoint.read(saved, checkpoint._header(opening, DetectorSettings()))
     assert len(kept) >= stop_at
     with saved.open("a") as f:
         f.write("[99999, [[1, 2")  # a crash mid-line: ignored
     calls.clear()
-    resumed = analyze(CLIP, checkpoint=saved, recognise=False)
+    resumed = analyze(opening, checkpoint=saved, recognise=False)
     resumed_calls = len(calls)
     calls.clear()
-    fresh = analyze(CLIP, recognise=False)
-    assert resumed_calls < len(calls) * (1 - stop_at / 275 / 2), "the checkpointed frames were not detected again"
+    fresh = analyze(opening, recognise=False)
+    assert resumed_calls < len(calls) * (1 - stop_at / total / 2), "the checkpointed frames were not detected again"
     assert [(t.start, t.boxes) for t in resumed.tracks] == [(t.start, t.boxes) for t in fresh.tracks]
-    assert resumed.cuts == fresh.cuts
+    assert resumed.cuts == fresh.cuts == [20, 82]
     other = DetectorSettings(stride=2)
-    assert checkpoint.read(saved, checkpoint._header(CLIP, other)) == [], "other settings: start afresh"
+    assert checkpoint.read(saved, checkpoint._header(opening, other)) == [], "other settings: start afresh"
 
 
 def test_the_autosave_text_is_the_project_file_after_any_edit(proj):

@@ -36,7 +36,7 @@ def test_with_fine_every_one_every_detection_is_fine():
 
 @pytest.fixture(scope="module")
 def upscaled(tmp_path_factory):
-    return transcode(CLIP, tmp_path_factory.mktemp("upscaled") / "clip720.mp4", frames=30, size=(1280, 720))
+    return transcode(CLIP, tmp_path_factory.mktemp("upscaled") / "clip720.mp4", frames=15, size=(1280, 720))
 
 
 def spy_on_detector(monkeypatch) -> list[int]:
