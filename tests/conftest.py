@@ -11,7 +11,7 @@ from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, clip_part, free_port
 
 # Session fixtures that cost a whole analysis or a cluster. pytest-xdist builds session fixtures once per worker, so
 # the tests that use one of these are sent to one worker (see pytest_collection_modifyitems).
-SHARED = {"anonymized", "gui_analysis", "ray_cluster"}
+SHARED = {"anonymized", "gui_analysis", "ray_cluster", "tensorflow"}
 
 
 def pytest_configure(config):
@@ -66,6 +66,15 @@ def pytest_terminal_summary(terminalreporter):
             if name == "figures":
                 terminalreporter.write_sep("-", report.nodeid.split("@")[0])
                 terminalreporter.write_line(text)
+
+
+@pytest.fixture(scope="session")
+def tensorflow():
+    """TensorFlow, for the tests that compare with Keras or the mtcnn package: its import alone costs 4 CPU-s, so
+    they share one worker (SHARED) and pay it once."""
+    from models.tensorflow import tensorflow
+
+    return tensorflow()
 
 
 @pytest.fixture(scope="session")

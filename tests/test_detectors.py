@@ -37,7 +37,7 @@ def test_default_detector_finds_both_faces_with_landmarks(stills):
         assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in face.landmarks)
 
 
-def test_tflite_matches_keras(stills):
+def test_tflite_matches_keras(stills, tensorflow):
     """The converted model must be the same network: TFLite and plain Keras agree on real pixels."""
     rgb = stills["two_people.jpg"]
     lite = detect.create("centerface", backend="tflite").detect(rgb)

@@ -14,14 +14,13 @@ from engine.errors import MissingModelError
 from engine.geometry import iou_matrix
 from engine.stills import read_image
 from models import mtcnn, tflite
-from models.tensorflow import tensorflow
 from tests.helpers import HAMILTON, ROOT, STILLS
 
 WIDER = ROOT.parent / "shared" / "data" / "wider-val-dev" / "images"
 
 
 @pytest.mark.parametrize("net", mtcnn.NETS)
-def test_converted_network_equals_the_keras_one(net):
+def test_converted_network_equals_the_keras_one(net, tensorflow):
     """A conversion that lost the weights still runs; only comparing outputs catches it (it happened)."""
     from engine.detect.mtcnn import _Network
 
@@ -33,13 +32,18 @@ def test_converted_network_equals_the_keras_one(net):
         assert np.abs(lite[expected.shape[-1]] - expected).max() < 1e-4
 
 
-def reference_faces(rgb) -> np.ndarray:
-    tensorflow()
+@pytest.fixture(scope="module")
+def package_mtcnn(tensorflow):
+    """The mtcnn package's own pipeline, built once: each instance loads its three Keras networks."""
     from mtcnn import MTCNN
 
+    return MTCNN()
+
+
+def reference_faces(model, rgb) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        faces = MTCNN().detect_faces(rgb, threshold_onet=0.7)
+        faces = model.detect_faces(rgb, threshold_onet=0.7)
     return np.array([(x, y, x + w, y + h, f["confidence"]) for f in faces for x, y, w, h in [f["box"]]], float).reshape(
         -1, 5
     )
@@ -50,11 +54,11 @@ def reference_faces(rgb) -> np.ndarray:
     [HAMILTON / STILLS[0], HAMILTON / STILLS[1], *sorted(WIDER.rglob("*.jpg"))[100:106]],
     ids=lambda p: p.name[:30],
 )
-def test_same_faces_as_the_mtcnn_package(picture):
+def test_same_faces_as_the_mtcnn_package(picture, package_mtcnn):
     """Same boxes (the package rounds them to whole pixels), same scores, landmarks inside the box."""
     rgb = read_image(picture)
     found = detect.create("mtcnn").detect(rgb)
-    expected = reference_faces(rgb)
+    expected = reference_faces(package_mtcnn, rgb)
     assert len(found) == len(expected)
     if not len(found):
         return
