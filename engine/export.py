@@ -80,7 +80,7 @@ def anonymize_image(
     """A still is a one-frame video without tracking: detect, recognise, render. Returns the faces found."""
     rgb = stills.read_image(path)
     model = create(detector.name, detector.threshold, max_side=detector.max_side, zoom=detector.zoom)
-    faces = [face for face in model.detect(rgb) if face.score >= model.threshold]
+    faces = [face for face in model.detect_still(rgb) if face.score >= model.threshold]
     people = [
         Identity(id=i, tracks=[i], embedding=_embedding(rgb, face.box) if known else None)
         for i, face in enumerate(faces, start=1)

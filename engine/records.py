@@ -135,8 +135,8 @@ class Source:
 @dataclass
 class DetectorSettings:
     """`max_side` bounds the frame size of fine detections, `coarse_side` that of the others (see scenes.Triage);
-    on small video both are the full frame. Fine detections and stills take a second look, `zoom` times closer,
-    where small faces are (see detect.centerface); None: no second look."""
+    on small video both are the full frame. Fine detections take a second look, `zoom` times closer, where small
+    faces are (see detect.centerface); None: no second look. Stills take a whole second look instead (detect_still)."""
 
     name: str = "centerface"
     threshold: float | None = None

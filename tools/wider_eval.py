@@ -183,12 +183,13 @@ def systems() -> dict[str, Callable[[], tuple[Callable, float, float]]]:
 
     settings, pad = DetectorSettings(), ExportSettings().padding
 
-    def limelight(zoom: float | None) -> tuple[Callable, float, float]:
+    def limelight(zoom: float | None, still: bool = False) -> tuple[Callable, float, float]:
         model = detect.create(settings.name, settings.threshold, max_side=settings.max_side, zoom=zoom)
-        return model.detect, model.threshold, pad
+        return model.detect_still if still else model.detect, model.threshold, pad
 
     return {
-        "limelight default": lambda: limelight(settings.zoom),
+        "limelight default": lambda: limelight(settings.zoom, still=True),
+        "video fine pass": lambda: limelight(settings.zoom),
         "fine pass, no zoom": lambda: limelight(None),
         "deface rule": lambda: (detect.create("centerface", 0.2, max_side=None).detect, 0.2, 1.3),
     }

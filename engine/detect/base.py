@@ -31,6 +31,11 @@ class Detector:
         total = scale * extra
         return found if total == 1 else [d.scaled(1 / total) for d in found]
 
+    def detect_still(self, image: np.ndarray) -> list[Detection]:
+        """Faces in a photo, which may take a more thorough look than a video frame can afford; by default the
+        same one."""
+        return self.detect(image)
+
     def _detect(self, image: np.ndarray) -> list[Detection]:
         raise NotImplementedError
 

