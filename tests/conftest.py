@@ -11,7 +11,7 @@ from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, clip_part, free_port
 
 # Session fixtures that cost a whole analysis or a cluster. pytest-xdist builds session fixtures once per worker, so
 # the tests that use one of these are sent to one worker (see pytest_collection_modifyitems).
-SHARED = {"anonymized", "gui_analysis", "ray_cluster", "tensorflow"}
+SHARED = {"anonymized", "gui_analysis", "opening_analysed", "ray_cluster", "tensorflow"}
 
 
 def pytest_configure(config):
@@ -93,6 +93,16 @@ def opening(tmp_path_factory) -> Path:
     the audience and the close-up, two shot changes, keyframes at frames 0, 60 and 120. For claims about how the
     pipeline runs (segments, checkpoints) rather than about the whole clip's faces: it analyses in 60% of the time."""
     return clip_part(tmp_path_factory.mktemp("opening") / "opening.mp4", 0, 163)
+
+
+@pytest.fixture(scope="session")
+def opening_analysed(opening):
+    """The opening analysed with the default settings and without recognition (every track its own person): the
+    unsplit, uninterrupted run that segments (test_segments) and a resumed checkpoint (test_editor_engine) must
+    each give again."""
+    from engine.analyze import analyze
+
+    return analyze(opening, recognise=False)
 
 
 @pytest.fixture(scope="session")

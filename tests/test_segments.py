@@ -33,11 +33,6 @@ def known() -> list[KnownFace]:
 
 
 @pytest.fixture(scope="module")
-def whole(opening) -> Project:
-    return analyze.analyze(opening, SETTINGS, recognise=False)
-
-
-@pytest.fixture(scope="module")
 def split(opening) -> Project:
     return segments.analyze_segmented(
         opening, pools.LocalPool(2, segments.detect_segment), PARTS, SETTINGS, job=Job(), recognise=False
@@ -54,16 +49,17 @@ def boundaries(path: Path, parts: int = PARTS) -> list[int]:
     return segments.split(first, parts)[1:]
 
 
-def test_the_video_is_split_where_faces_cross(opening, whole):
+def test_the_video_is_split_where_faces_cross(opening, opening_analysed):
     """Otherwise the next test could not fail: segments at keyframes, and tracks running across them."""
     cuts = boundaries(opening)
     assert len(cuts) == PARTS - 1
-    crossing = [t for t in whole.tracks if any(t.start < c <= t.end for c in cuts)]
-    assert crossing, (cuts, [(t.start, t.end) for t in whole.tracks])
+    crossing = [t for t in opening_analysed.tracks if any(t.start < c <= t.end for c in cuts)]
+    assert crossing, (cuts, [(t.start, t.end) for t in opening_analysed.tracks])
 
 
-def test_segments_give_the_unsplit_project(whole, split):
-    assert project.to_dict(split) == project.to_dict(whole)
+def test_segments_give_the_unsplit_project(opening_analysed, split):
+    """Against the unsplit analysis of the opening (tests/conftest.py), with the default settings as SETTINGS."""
+    assert project.to_dict(split) == project.to_dict(opening_analysed)
     assert len(split.tracks) > 20 and split.cuts == [20, 82]
 
 
