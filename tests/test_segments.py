@@ -17,19 +17,13 @@ import av
 import numpy as np
 import pytest
 
-from engine import analyze, audit, batch, decisions, export, identities, pools, project, segments, video
+from engine import analyze, audit, batch, decisions, export, pools, project, segments, video
 from engine.job import Job
-from engine.records import Action, DetectorSettings, ExportSettings, KnownFace, Project
+from engine.records import Action, DetectorSettings, ExportSettings, Project
 from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, cli, frames, times
 
 SETTINGS = DetectorSettings()
 PARTS = 3
-
-
-@pytest.fixture(scope="session")
-def known() -> list[KnownFace]:
-    """Per session, not per module, so the tests that share it need not share a test worker (tests/conftest.py)."""
-    return identities.load_known_faces([PERFORMER])
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +31,6 @@ def split(opening) -> Project:
     return segments.analyze_segmented(
         opening, pools.LocalPool(2, segments.detect_segment), PARTS, SETTINGS, job=Job(), recognise=False
     )
-
-
-@pytest.fixture(scope="module")
-def close_up_whole(close_up, known) -> Project:
-    return analyze.analyze(close_up, SETTINGS, known)
 
 
 def boundaries(path: Path, parts: int = PARTS) -> list[int]:
@@ -63,9 +52,9 @@ def test_segments_give_the_unsplit_project(opening_analysed, split):
     assert len(split.tracks) > 20 and split.cuts == [20, 82]
 
 
-def test_segments_give_the_unsplit_people_and_decisions(close_up, close_up_whole, known):
+def test_segments_give_the_unsplit_people_and_decisions(close_up, close_up_analysed, known):
     found = segments.analyze_segmented(close_up, pools.LocalPool(2, segments.detect_segment), 2, SETTINGS, known, Job())
-    assert project.to_dict(found) == project.to_dict(close_up_whole)
+    assert project.to_dict(found) == project.to_dict(close_up_analysed)
     assert any(person.decision == Action.KEEP for person in found.identities) and len(found.identities) > 1
 
 
@@ -120,20 +109,20 @@ project.save(segments.analyze_segmented(clip, pool, int(parts), DetectorSettings
 """
 
 
-def test_segments_on_a_ray_cluster(ray_cluster, close_up, close_up_whole, tmp_path):
+def test_segments_on_a_ray_cluster(ray_cluster, close_up, close_up_analysed, tmp_path):
     """The driver runs in its own process, as `limelight batch --ray` does: Ray reads the settings that keep it
     on 127.0.0.1 when it is imported, and this test process imported it before."""
     address, env = ray_cluster
     (cut,) = boundaries(close_up, 2)
-    assert any(t.start < cut <= t.end for t in close_up_whole.tracks), "a face crosses the segments' boundary"
-    assert any(person.decision == Action.KEEP for person in close_up_whole.identities)
+    assert any(t.start < cut <= t.end for t in close_up_analysed.tracks), "a face crosses the segments' boundary"
+    assert any(person.decision == Action.KEEP for person in close_up_analysed.identities)
     found, expected = tmp_path / "ray.limelight.json", tmp_path / "whole.limelight.json"
     arguments = [address, close_up, PERFORMER, 2, found]
     done = subprocess.run(
         [sys.executable, "-c", RAY_DRIVER, *map(str, arguments)], env=env, cwd=ROOT, capture_output=True, timeout=900
     )
     assert done.returncode == 0, done.stderr.decode()
-    project.save(close_up_whole, expected)
+    project.save(close_up_analysed, expected)
     assert project.to_dict(project.load(found)) == project.to_dict(project.load(expected))
 
 
