@@ -20,7 +20,7 @@ import pytest
 from engine import analyze, audit, batch, decisions, export, pools, project, segments, video
 from engine.job import Job
 from engine.records import Action, DetectorSettings, ExportSettings, Project
-from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, cli, frames, times
+from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, cli, clip_part, frames, times
 
 SETTINGS = DetectorSettings()
 PARTS = 3
@@ -140,12 +140,14 @@ def test_a_container_that_seeks_past_the_frame_is_decoded_from_its_start(monkeyp
     assert [f.pts for f in segments._frames(str(CLIP), start, tuple(first.pts[start:end]))] == first.pts[start:end]
 
 
-def test_batch_splits_each_video_over_the_pool(close_up, tmp_path):
+def test_batch_splits_each_video_over_the_pool(tmp_path):
     """`limelight batch --split`: the video is done in segments, with its frame times and audio exact and
-    the performer kept; a photo beside it and a broken file are handled as in any batch, and no parts are left."""
+    the performer kept; a broken file beside it is handled as in any batch, and no parts are left. On the
+    close-up's first 51 frames: its two keyframes, in half the time of the whole close-up."""
     inputs = tmp_path / "in"
     inputs.mkdir()
-    (inputs / "close_up.mp4").symlink_to(close_up)
+    close_up = clip_part(inputs / "close_up.mp4", 120, 171)
+    assert len(boundaries(close_up, 2)) == 1, "a keyframe to split at"
     (inputs / "notes.mp4").write_text("this is not a video\n")
     out = tmp_path / "out"
     done = cli("batch", inputs, "-o", out, "--split", "2", "--workers", "2", "--known-faces", PERFORMER)
@@ -153,7 +155,7 @@ def test_batch_splits_each_video_over_the_pool(close_up, tmp_path):
     assert "each video in 2 segments" in done.stdout + done.stderr
     rows = {row["file"]: row for row in json.loads((out / "limelight-batch.json").read_text())["files"]}
     assert {name: row["status"] for name, row in rows.items()} == {"close_up.mp4": "ok", "notes.mp4": "failed"}
-    assert rows["close_up.mp4"]["people_kept"] == ["lin-manuel-miranda"] and rows["close_up.mp4"]["frames"] == 91
+    assert rows["close_up.mp4"]["people_kept"] == ["lin-manuel-miranda"] and rows["close_up.mp4"]["frames"] == 51
     assert times(out / "close_up.mp4") == times(close_up)
     assert audio_packets(out / "close_up.mp4") == audio_packets(close_up)
     assert not [p for p in out.rglob(".limelight-parts-*")]
