@@ -11,7 +11,7 @@ from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, clip_part, free_port
 
 # Session fixtures that cost a whole analysis or a cluster. pytest-xdist builds session fixtures once per worker, so
 # the tests that use one of these are sent to one worker (see pytest_collection_modifyitems).
-SHARED = {"anonymized", "gui_analysis", "ray_cluster", "tensorflow"}
+SHARED = {"anonymized", "close_up_analysed", "gui_analysis", "opening_analysed", "ray_cluster", "tensorflow"}
 
 
 def pytest_configure(config):
@@ -96,10 +96,38 @@ def opening(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def opening_analysed(opening):
+    """The opening analysed with the default settings and without recognition (every track its own person): the
+    unsplit, uninterrupted run that segments (test_segments) and a resumed checkpoint (test_editor_engine) must
+    each give again."""
+    from engine.analyze import analyze
+
+    return analyze(opening, recognise=False)
+
+
+@pytest.fixture(scope="session")
 def close_up(tmp_path_factory) -> Path:
     """The performer's close-up, frames 120 to 210 of the clip: one shot, five faces, keyframes at its frames 0 and
     43. Analysed in a tenth of the clip's time, for claims that need a video, not a crowd."""
     return clip_part(tmp_path_factory.mktemp("close_up") / "close_up.mp4", 120, 211)
+
+
+@pytest.fixture(scope="session")
+def known():
+    """The performer's photo as a known face."""
+    from engine import identities
+
+    return identities.load_known_faces([PERFORMER])
+
+
+@pytest.fixture(scope="session")
+def close_up_analysed(close_up, known):
+    """The close-up analysed with the default settings and the performer known: the unsplit, uninterrupted run
+    that segments (test_segments) and a resumed analysis (tests/gui/test_resume.py) must each give again. Known
+    faces only decide who is kept: the tracks and how they are grouped into people are those of a run without."""
+    from engine.analyze import analyze
+
+    return analyze(close_up, known=known)
 
 
 @pytest.fixture(scope="session")

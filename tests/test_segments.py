@@ -17,24 +17,13 @@ import av
 import numpy as np
 import pytest
 
-from engine import analyze, audit, batch, decisions, export, identities, pools, project, segments, video
+from engine import analyze, audit, batch, decisions, export, pools, project, segments, video
 from engine.job import Job
-from engine.records import Action, DetectorSettings, ExportSettings, KnownFace, Project
-from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, cli, frames, times
+from engine.records import Action, DetectorSettings, ExportSettings, Project
+from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, cli, clip_part, frames, times
 
 SETTINGS = DetectorSettings()
 PARTS = 3
-
-
-@pytest.fixture(scope="session")
-def known() -> list[KnownFace]:
-    """Per session, not per module, so the tests that share it need not share a test worker (tests/conftest.py)."""
-    return identities.load_known_faces([PERFORMER])
-
-
-@pytest.fixture(scope="module")
-def whole(opening) -> Project:
-    return analyze.analyze(opening, SETTINGS, recognise=False)
 
 
 @pytest.fixture(scope="module")
@@ -44,32 +33,28 @@ def split(opening) -> Project:
     )
 
 
-@pytest.fixture(scope="module")
-def close_up_whole(close_up, known) -> Project:
-    return analyze.analyze(close_up, SETTINGS, known)
-
-
 def boundaries(path: Path, parts: int = PARTS) -> list[int]:
     first = segments.first_pass(path, SETTINGS, video.probe(path), Job())
     return segments.split(first, parts)[1:]
 
 
-def test_the_video_is_split_where_faces_cross(opening, whole):
+def test_the_video_is_split_where_faces_cross(opening, opening_analysed):
     """Otherwise the next test could not fail: segments at keyframes, and tracks running across them."""
     cuts = boundaries(opening)
     assert len(cuts) == PARTS - 1
-    crossing = [t for t in whole.tracks if any(t.start < c <= t.end for c in cuts)]
-    assert crossing, (cuts, [(t.start, t.end) for t in whole.tracks])
+    crossing = [t for t in opening_analysed.tracks if any(t.start < c <= t.end for c in cuts)]
+    assert crossing, (cuts, [(t.start, t.end) for t in opening_analysed.tracks])
 
 
-def test_segments_give_the_unsplit_project(whole, split):
-    assert project.to_dict(split) == project.to_dict(whole)
+def test_segments_give_the_unsplit_project(opening_analysed, split):
+    """Against the unsplit analysis of the opening (tests/conftest.py), with the default settings as SETTINGS."""
+    assert project.to_dict(split) == project.to_dict(opening_analysed)
     assert len(split.tracks) > 20 and split.cuts == [20, 82]
 
 
-def test_segments_give_the_unsplit_people_and_decisions(close_up, close_up_whole, known):
+def test_segments_give_the_unsplit_people_and_decisions(close_up, close_up_analysed, known):
     found = segments.analyze_segmented(close_up, pools.LocalPool(2, segments.detect_segment), 2, SETTINGS, known, Job())
-    assert project.to_dict(found) == project.to_dict(close_up_whole)
+    assert project.to_dict(found) == project.to_dict(close_up_analysed)
     assert any(person.decision == Action.KEEP for person in found.identities) and len(found.identities) > 1
 
 
@@ -124,20 +109,20 @@ project.save(segments.analyze_segmented(clip, pool, int(parts), DetectorSettings
 """
 
 
-def test_segments_on_a_ray_cluster(ray_cluster, close_up, close_up_whole, tmp_path):
+def test_segments_on_a_ray_cluster(ray_cluster, close_up, close_up_analysed, tmp_path):
     """The driver runs in its own process, as `limelight batch --ray` does: Ray reads the settings that keep it
     on 127.0.0.1 when it is imported, and this test process imported it before."""
     address, env = ray_cluster
     (cut,) = boundaries(close_up, 2)
-    assert any(t.start < cut <= t.end for t in close_up_whole.tracks), "a face crosses the segments' boundary"
-    assert any(person.decision == Action.KEEP for person in close_up_whole.identities)
+    assert any(t.start < cut <= t.end for t in close_up_analysed.tracks), "a face crosses the segments' boundary"
+    assert any(person.decision == Action.KEEP for person in close_up_analysed.identities)
     found, expected = tmp_path / "ray.limelight.json", tmp_path / "whole.limelight.json"
     arguments = [address, close_up, PERFORMER, 2, found]
     done = subprocess.run(
         [sys.executable, "-c", RAY_DRIVER, *map(str, arguments)], env=env, cwd=ROOT, capture_output=True, timeout=900
     )
     assert done.returncode == 0, done.stderr.decode()
-    project.save(close_up_whole, expected)
+    project.save(close_up_analysed, expected)
     assert project.to_dict(project.load(found)) == project.to_dict(project.load(expected))
 
 
@@ -155,12 +140,14 @@ def test_a_container_that_seeks_past_the_frame_is_decoded_from_its_start(monkeyp
     assert [f.pts for f in segments._frames(str(CLIP), start, tuple(first.pts[start:end]))] == first.pts[start:end]
 
 
-def test_batch_splits_each_video_over_the_pool(close_up, tmp_path):
+def test_batch_splits_each_video_over_the_pool(tmp_path):
     """`limelight batch --split`: the video is done in segments, with its frame times and audio exact and
-    the performer kept; a photo beside it and a broken file are handled as in any batch, and no parts are left."""
+    the performer kept; a broken file beside it is handled as in any batch, and no parts are left. On the
+    close-up's first 51 frames: its two keyframes, in half the time of the whole close-up."""
     inputs = tmp_path / "in"
     inputs.mkdir()
-    (inputs / "close_up.mp4").symlink_to(close_up)
+    close_up = clip_part(inputs / "close_up.mp4", 120, 171)
+    assert len(boundaries(close_up, 2)) == 1, "a keyframe to split at"
     (inputs / "notes.mp4").write_text("this is not a video\n")
     out = tmp_path / "out"
     done = cli("batch", inputs, "-o", out, "--split", "2", "--workers", "2", "--known-faces", PERFORMER)
@@ -168,7 +155,7 @@ def test_batch_splits_each_video_over_the_pool(close_up, tmp_path):
     assert "each video in 2 segments" in done.stdout + done.stderr
     rows = {row["file"]: row for row in json.loads((out / "limelight-batch.json").read_text())["files"]}
     assert {name: row["status"] for name, row in rows.items()} == {"close_up.mp4": "ok", "notes.mp4": "failed"}
-    assert rows["close_up.mp4"]["people_kept"] == ["lin-manuel-miranda"] and rows["close_up.mp4"]["frames"] == 91
+    assert rows["close_up.mp4"]["people_kept"] == ["lin-manuel-miranda"] and rows["close_up.mp4"]["frames"] == 51
     assert times(out / "close_up.mp4") == times(close_up)
     assert audio_packets(out / "close_up.mp4") == audio_packets(close_up)
     assert not [p for p in out.rglob(".limelight-parts-*")]

@@ -1,4 +1,5 @@
-"""GUI tests on the real clip. The one full analysis runs once per session, in a real window (that is the test of
+"""GUI tests on the clip's opening (tests/conftest.py): the wide shot, the pianist, the audience and the performer's
+close-up, two shot changes. The one full analysis runs once per session, in a real window (that is the test of
 opening and analysing); every other test reopens a copy of the project it saved, which must not recompute."""
 
 import os
@@ -99,17 +100,17 @@ def app(qapp):
 
 
 @pytest.fixture(scope="session")
-def footage(tmp_path_factory) -> Path:
-    """The clip as the GUI opens it: through a link in a folder of its own, so whatever project file someone
-    left beside the shared original cannot turn an analysis into a restore."""
+def footage(opening, tmp_path_factory) -> Path:
+    """The video the GUI opens: the clip's opening (163 frames, analysed in 60% of the whole clip's time), through
+    a link in a folder of its own, so a project file beside the video could only be one these tests wrote."""
     link = tmp_path_factory.mktemp("footage") / CLIP.name
-    link.symlink_to(CLIP)
+    link.symlink_to(opening)
     return link
 
 
 @pytest.fixture(scope="session")
 def gui_analysis(app, footage, tmp_path_factory):
-    """Open the clip in a window and let it analyse, scrubbing and screenshotting while it runs."""
+    """Open the footage in a window and let it analyse, scrubbing and screenshotting while it runs."""
     from gui.progress import TaskRow
 
     folder = tmp_path_factory.mktemp("analysis")

@@ -19,11 +19,11 @@ from tests.helpers import ROOT
 
 
 @pytest.fixture
-def document(app, gui_analysis, tmp_path):
+def document(app, gui_analysis, footage, tmp_path):
     path = tmp_path / "clip.limelight.json"
     shutil.copy(gui_analysis.pristine, path)
     document = Document()
-    document.open(CLIP, probe(CLIP), project.load(path), path)
+    document.open(footage, probe(footage), project.load(path), path)
     yield document
     document.close()
 
@@ -154,14 +154,14 @@ def test_a_read_only_file_system_sends_projects_to_the_store(tmp_path):
     assert Path(done.stdout.strip()).parent == store
 
 
-def test_a_saved_project_is_found_by_fingerprint_and_follows_a_renamed_video(gui_analysis, tmp_path):
+def test_a_saved_project_is_found_by_fingerprint_and_follows_a_renamed_video(gui_analysis, footage, tmp_path):
     store = tmp_path / "store"
     store.mkdir()
     saved = project.load(gui_analysis.pristine)
-    project.save(saved, storage.stored_path(CLIP, saved.source.fingerprint, store))
+    project.save(saved, storage.stored_path(footage, saved.source.fingerprint, store))
     renamed = tmp_path / "elsewhere" / "final cut.mp4"
     renamed.parent.mkdir()
-    renamed.symlink_to(CLIP)
+    renamed.symlink_to(footage)
     found, path = storage.find(renamed, project.fingerprint(renamed), store)
     assert path.parent == store and len(found.identities) == len(saved.identities)
     assert found.source.path == str(renamed.absolute()), "export reads the video where it is now"

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QDialog
 
 from engine import video
 from engine.records import Action
-from tests.gui.conftest import CLIP, CLOSE_UP, biggest_face, visible_boxes
+from tests.gui.conftest import CLOSE_UP, biggest_face, visible_boxes
 
 
 def _regions(path, wanted: dict[int, tuple]) -> dict[int, np.ndarray]:
@@ -40,11 +40,11 @@ def test_export_keeps_the_chosen_face_and_blurs_the_rest(opened, qtbot, tmp_path
     assert proj.export.style == "mosaic", "the dialog's settings are kept with the project"
 
     info = video.probe(output)
-    assert (info.frame_count, info.width, info.height, info.has_audio) == (275, 640, 360, True)
+    assert (info.frame_count, info.width, info.height, info.has_audio) == (163, 640, 360, True)
     with av.open(str(output)) as container:
-        assert sum(1 for _ in container.decode(video=0)) == 275
+        assert sum(1 for _ in container.decode(video=0)) == 163
     wanted = {CLOSE_UP: performer.box_at(CLOSE_UP), blurred.thumbnail_frame: blurred.box_at(blurred.thumbnail_frame)}
-    before, after = _regions(CLIP, wanted), _regions(output, wanted)
+    before, after = _regions(opened.document.video, wanted), _regions(output, wanted)
     assert np.abs(after[CLOSE_UP] - before[CLOSE_UP]).mean() < 4, "the kept face is unchanged (but for encoding)"
     hidden = blurred.thumbnail_frame
     assert np.abs(after[hidden] - before[hidden]).mean() > 2 * np.abs(after[CLOSE_UP] - before[CLOSE_UP]).mean()
@@ -67,7 +67,7 @@ def test_the_dialog_refuses_an_output_it_cannot_write(opened, tmp_path):
     dialog.output.setText(str(tmp_path / "missing" / "out.mp4"))
     dialog.accept()
     assert dialog.isVisible() and "does not exist" in dialog.problem.text()
-    dialog.output.setText(str(CLIP))
+    dialog.output.setText(str(opened.document.video))
     dialog.accept()
     assert dialog.isVisible() and "overwrite the input" in dialog.problem.text()
     existing = tmp_path / "existing.mp4"

@@ -49,18 +49,17 @@ def analysed_project(gui_analysis):
 
 
 def test_shot_bounds_follow_the_cuts(analysed_project):
-    cuts = analysed_project.cuts
-    assert cuts, "the clip has shot changes"
-    first, last = regions.shot_bounds(analysed_project, cuts[0])
-    assert first == cuts[0] and last == (cuts[1] - 1 if len(cuts) > 1 else 274)
-    assert regions.shot_bounds(analysed_project, 0) == (0, cuts[0] - 1)
+    assert analysed_project.cuts == [20, 82], "the clip's opening has two shot changes"
+    assert regions.shot_bounds(analysed_project, 0) == (0, 19)
+    assert regions.shot_bounds(analysed_project, 50) == (20, 81)
+    assert regions.shot_bounds(analysed_project, 82) == (82, 162), "the last shot ends with the video"
 
 
 def test_a_drawn_box_follows_the_face_it_covers_within_its_shot(analysed_project):
     """Draw the largest detected face's box mid-track: the region must stay on that face in both directions."""
     track = max(analysed_project.tracks, key=lambda t: (len(t.boxes), t.boxes[0][2] - t.boxes[0][0]))
     middle = (track.start + track.end) // 2
-    start, boxes = regions.follow(CLIP, analysed_project, middle, track.box_at(middle))
+    start, boxes = regions.follow(analysed_project.source.path, analysed_project, middle, track.box_at(middle))
     first, last = regions.shot_bounds(analysed_project, middle)
     assert first <= start < middle < start + len(boxes) - 1 <= last
     errors = []

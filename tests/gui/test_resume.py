@@ -4,7 +4,6 @@ On the performer's close-up (tests/conftest.py): resuming is the claim, not what
 uninterrupted run of it costs a tenth of the clip's."""
 
 from engine import project
-from engine.analyze import analyze
 from gui import storage
 from tests.gui.conftest import make_window, visible_boxes, wait_for
 
@@ -12,7 +11,7 @@ SEEN = 15
 """Frames looked at before the window is closed, of the close-up's 35."""
 
 
-def test_closing_during_analysis_asks_then_the_next_opening_resumes(app, qtbot, close_up, tmp_path):
+def test_closing_during_analysis_asks_then_the_next_opening_resumes(app, qtbot, close_up, close_up_analysed, tmp_path):
     window = make_window(tmp_path / "first")
     qtbot.addWidget(window)
     store = tmp_path / "store"
@@ -41,7 +40,7 @@ def test_closing_during_analysis_asks_then_the_next_opening_resumes(app, qtbot, 
     again.session.open_path(close_up)
     assert any("Continuing the analysis" in m for m in messages)
     wait_for(lambda: again.document.project is not None, timeout=300, what="the resumed analysis")
-    resumed, fresh = again.document.project, analyze(close_up)
+    resumed, fresh = again.document.project, close_up_analysed  # its tracks and people, known faces aside
     assert [(t.start, t.boxes) for t in resumed.tracks] == [(t.start, t.boxes) for t in fresh.tracks]
     assert len(resumed.identities) == len(fresh.identities)
     assert len(resumed.tracks) > 1 and lines < resumed.source.frame_count, "stopped with frames left to detect"

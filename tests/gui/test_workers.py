@@ -59,10 +59,10 @@ def test_an_error_mid_analysis_is_shown_and_the_window_stays_usable(window, foot
     assert len(boxes) == 1 and "decoding failed at frame 20" in boxes[0].text()
     assert boxes[0].windowTitle() == "Analysing failed"
     assert window.document.project is None and window.document.found and max(window.document.found) < 20
-    window.player.seek(200)
-    assert window.player.index == 200
+    window.player.seek(100)
+    assert window.player.index == 100
     window.player.play()
-    qtbot.waitUntil(lambda: window.player.index > 200, timeout=10_000)
+    qtbot.waitUntil(lambda: window.player.index > 100, timeout=10_000)
     window.player.pause()
     assert window.analyse_action.isEnabled()
 
