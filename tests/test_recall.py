@@ -19,9 +19,13 @@ def crowd():
     return image, read_image(wider_eval.DATA / "images" / CROWD)
 
 
+def blurred_by(look, threshold: float, rgb) -> np.ndarray:
+    """The boxes a look at `rgb` blurs: those at the detector's threshold or above."""
+    return np.array([d.box for d in look(rgb) if d.score >= threshold]).reshape(-1, 4)
+
+
 def small_faces_hidden(model, image, rgb, faces) -> int:
-    blurred = np.array([d.box for d in model.detect(rgb) if d.score >= model.threshold]).reshape(-1, 4)
-    return int(wider_eval.hidden(faces, blurred, 1.3, rgb.shape[:2]).sum())
+    return int(wider_eval.hidden(faces, blurred_by(model.detect, model.threshold, rgb), 1.3, rgb.shape[:2]).sum())
 
 
 def test_the_second_look_hides_small_faces_the_fine_pass_missed(crowd):
@@ -41,10 +45,10 @@ def test_a_still_takes_a_whole_second_look(crowd):
     image, rgb = crowd
     settings = DetectorSettings()
     model = detect.create(max_side=settings.max_side, zoom=settings.zoom)
+    hard = image.boxes[image.settings["hard"]]
     results = {}
     for look in (model.detect, model.detect_still):
-        blurred = np.array([d.box for d in look(rgb) if d.score >= model.threshold]).reshape(-1, 4)
-        hard = image.boxes[image.settings["hard"]]
+        blurred = blurred_by(look, model.threshold, rgb)
         results[look.__name__] = (
             int(wider_eval.hidden(hard, blurred, 1.3, rgb.shape[:2]).sum()),
             wider_eval.false_positives(image.boxes, blurred, 1.3),
