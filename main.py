@@ -2,9 +2,15 @@
 
 import argparse
 import difflib
+import os
 import signal
 import sys
 from pathlib import Path
+
+# numpy's OpenBLAS starts a thread per core when it loads, and each spins for a while: a quarter of a CPU-second of
+# every start, a third of what the window needs to open. LimeLight has no product large enough to use them (its
+# largest is a distance matrix between a video's tracks); networks run on LiteRT's and OpenCV's own threads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from engine.records import Action, ExportSettings, MatchStatus
 
