@@ -10,10 +10,8 @@ The network (dlib's dnn_face_recognition_ex): a 7x7/2 convolution, a 3x3/2 max p
 convolutions (32 to 256 filters; four units halve the size, their shortcut a 2x2/2 average pool), a global
 average and a 128-wide projection without bias."""
 
-import contextlib
 import functools
 import hashlib
-import io
 import math
 import os
 import threading
@@ -243,18 +241,11 @@ def build_keras():
     return keras.Model(inputs, outputs, name="dlib_resnet")
 
 
-def _convert() -> bytes:
-    tf = tensorflow()
-    model = build_keras()
-    with contextlib.redirect_stdout(io.StringIO()):
-        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
-
-
 @functools.cache
 def tflite_model() -> bytes:
     """TFLite flatbuffer of the network (models.tflite: shipped, cached or converted now)."""
     verified_dat()
-    return tflite.converted(TFLITE_NAME, _convert)
+    return tflite.converted(TFLITE_NAME, lambda: tflite.from_keras(build_keras()))
 
 
 _RUNNING = threading.Lock()
