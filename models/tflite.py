@@ -5,12 +5,15 @@ TensorFlow at all, so it must never need to convert; a development checkout conv
 result in the cache. Files are named by the hash of the weights they came from, so new weights never meet a stale
 conversion."""
 
+import contextlib
+import io
 import os
 from pathlib import Path
 from typing import Callable
 
 from common import atomic
 from models.errors import MissingModelError
+from models.tensorflow import tensorflow
 
 
 def cache_dir() -> Path:
@@ -41,3 +44,10 @@ def converted(name: str, convert: Callable[[], bytes]) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_bytes(path, data)
     return data
+
+
+def from_keras(model) -> bytes:
+    """`model` as a TFLite flatbuffer, without the converter's progress lines on the CLI's stdout."""
+    tf = tensorflow()
+    with contextlib.redirect_stdout(io.StringIO()):
+        return tf.lite.TFLiteConverter.from_keras_model(model).convert()

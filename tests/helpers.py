@@ -16,6 +16,7 @@ HAMILTON = ROOT.parent / "shared" / "data" / "hamilton"
 CLIP = HAMILTON / "short_hamilton_clip.mp4"
 PERFORMER = HAMILTON / "lin-manuel-miranda.png"
 PIANIST = HAMILTON / "alex-lacamoire.png"
+LFW = HAMILTON.parent / "lfw-people"
 STILLS = ("two_people.jpg", "obama_and_biden.jpg", "lin-manuel-miranda.png", "alex-lacamoire.png")
 
 

@@ -8,7 +8,7 @@ from engine import identities, video
 from engine.errors import InputError
 from engine.records import Identity, KnownFace, MatchStatus, Track
 from engine.stills import read_image, write_image
-from tests.helpers import CLIP, HAMILTON, PERFORMER, PIANIST
+from tests.helpers import CLIP, LFW, PERFORMER, PIANIST
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,6 @@ def test_known_faces_errors(tmp_path):
 
 # Rules for keeping a known person, on real LFW faces (../shared/data/lfw-people): East Asian faces and relatives,
 # which dlib's descriptor separates less well than the Western adults it was mostly trained on.
-LFW = HAMILTON.parent / "lfw-people"
 
 
 @pytest.fixture(scope="module")
