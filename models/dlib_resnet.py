@@ -243,8 +243,9 @@ def build_keras():
 
 @functools.cache
 def tflite_model() -> bytes:
-    """TFLite flatbuffer of the network (models.tflite: shipped, cached or converted now)."""
-    verified_dat()
+    """TFLite flatbuffer of the network (models.tflite: shipped, cached or converted now). The weights are checked
+    when converting (build_keras), not at every start: a conversion is only ever made from checked weights, so the
+    installed app carries and reads the 22 MB file once, at build time, not twice at every start."""
     return tflite.converted(TFLITE_NAME, lambda: tflite.from_keras(build_keras()))
 
 

@@ -182,10 +182,12 @@ def test_no_tensorflow_keras_or_68_point_model(app):
     shipped = sorted(p.name for p in (APP / "_internal" / "models").glob("*.tflite"))
     assert [re.sub(r"-[0-9a-f]{12}\.tflite$", "", name) for name in shipped] == [
         "centerface",
+        "dlib-resnet",
         "mtcnn-onet",
         "mtcnn-pnet",
         "mtcnn-rnet",
     ]
+    assert not (models / "dlib_face_recognition_resnet_model_v1.dat").exists()  # shipped converted only, 22 MB
 
 
 def test_sizes(package, app):
