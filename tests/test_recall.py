@@ -19,58 +19,68 @@ def crowd():
     return image, read_image(wider_eval.DATA / "images" / CROWD)
 
 
-def blurred_by(look, threshold: float, rgb) -> np.ndarray:
-    """The boxes a look at `rgb` blurs: those at the detector's threshold or above."""
-    return np.array([d.box for d in look(rgb) if d.score >= threshold]).reshape(-1, 4)
+@pytest.fixture(scope="module")
+def fine_pass():
+    """The detector as a video's fine frames run it (the default settings: the zoom around small faces)."""
+    settings = DetectorSettings()
+    return detect.create(max_side=settings.max_side, zoom=settings.zoom)
 
 
-def small_faces_hidden(model, image, rgb, faces) -> int:
-    return int(wider_eval.hidden(faces, blurred_by(model.detect, model.threshold, rgb), 1.3, rgb.shape[:2]).sum())
+@pytest.fixture(scope="module")
+def crowd_in_fine_pass(crowd, fine_pass):
+    """What the fine pass blurs on the crowd, for the two tests that compare it with another look."""
+    return blurred(fine_pass.detect(crowd[1]), fine_pass.threshold)
 
 
-def test_the_second_look_hides_small_faces_the_fine_pass_missed(crowd):
+def blurred(found, threshold: float) -> np.ndarray:
+    """The boxes a look blurs: those at the detector's threshold or above."""
+    return np.array([d.box for d in found if d.score >= threshold]).reshape(-1, 4)
+
+
+def hidden(faces, boxes, rgb) -> int:
+    return int(wider_eval.hidden(faces, boxes, 1.3, rgb.shape[:2]).sum())
+
+
+def test_the_second_look_hides_small_faces_the_fine_pass_missed(crowd, crowd_in_fine_pass):
     image, rgb = crowd
     hard = image.boxes[image.settings["hard"]]
     small = hard[sides(hard) < 16]
-    settings = DetectorSettings()
-    before = small_faces_hidden(detect.create(max_side=settings.max_side), image, rgb, small)
-    after = small_faces_hidden(detect.create(max_side=settings.max_side, zoom=settings.zoom), image, rgb, small)
+    first_look = detect.create(max_side=DetectorSettings().max_side)
+    before = hidden(small, blurred(first_look.detect(rgb), first_look.threshold), rgb)
+    after = hidden(small, crowd_in_fine_pass, rgb)
     assert after >= before + 3, (before, after, len(small))
 
 
-def test_a_still_takes_a_whole_second_look(crowd):
+def test_a_still_takes_a_whole_second_look(crowd, fine_pass, crowd_in_fine_pass):
     """A photo is scored on both looks together (detect_still): on this crowd it hides every hard-set face with
     fewer false boxes than a video's fine frame would (measured 138 of 138 with 76 false boxes, against 136 with
     108)."""
     image, rgb = crowd
-    settings = DetectorSettings()
-    model = detect.create(max_side=settings.max_side, zoom=settings.zoom)
     hard = image.boxes[image.settings["hard"]]
-    results = {}
-    for look in (model.detect, model.detect_still):
-        blurred = blurred_by(look, model.threshold, rgb)
-        results[look.__name__] = (
-            int(wider_eval.hidden(hard, blurred, 1.3, rgb.shape[:2]).sum()),
-            wider_eval.false_positives(image.boxes, blurred, 1.3),
+    results = {
+        look: (hidden(hard, boxes, rgb), wider_eval.false_positives(image.boxes, boxes, 1.3))
+        for look, boxes in (
+            ("frame", crowd_in_fine_pass),
+            ("still", blurred(fine_pass.detect_still(rgb), fine_pass.threshold)),
         )
-    (frame_hidden, frame_false), (still_hidden, still_false) = results["detect"], results["detect_still"]
+    }
+    (frame_hidden, frame_false), (still_hidden, still_false) = results["frame"], results["still"]
     assert still_hidden == len(image.settings["hard"]) > frame_hidden, results
     assert still_false < 0.8 * frame_false, results
 
 
-def test_portrait_frames_hide_small_faces_as_well_as_landscape(crowd):
+def test_portrait_frames_hide_small_faces_as_well_as_landscape(crowd, fine_pass):
     """Phone video: the same crowd in a 1080x1920 frame and in a 1920x1080 one, through the fine pass; the tall
     frame must hide at least as many (measured: 135 of 138 in both, 62 of 65 under 16 px)."""
     image, rgb = crowd
     hard = image.boxes[image.settings["hard"]]
-    settings = DetectorSettings()
-    model = detect.create(max_side=settings.max_side, zoom=settings.zoom)
-    hidden = {}
+    in_frame = {}
     for size in ((1080, 1920), (1920, 1080)):
         frame = np.zeros((*size, 3), np.uint8)
         frame[100 : 100 + rgb.shape[0], 28 : 28 + rgb.shape[1]] = rgb
-        hidden[size] = small_faces_hidden(model, image, frame, hard + [28, 100, 28, 100])
-    assert hidden[(1080, 1920)] >= hidden[(1920, 1080)] >= 0.85 * len(hard), hidden
+        boxes = blurred(fine_pass.detect(frame), fine_pass.threshold)
+        in_frame[size] = hidden(hard + [28, 100, 28, 100], boxes, frame)
+    assert in_frame[(1080, 1920)] >= in_frame[(1920, 1080)] >= 0.85 * len(hard), in_frame
 
 
 def test_hidden_by_overlap_or_by_cover():

@@ -27,24 +27,34 @@ PEOPLE, FRAMES, FPS, SIZE = 300, 1500, 25, (1280, 720)
 
 
 def _footage(path) -> None:
-    """Two alternating textured pictures, keyframes every two seconds like camera footage: cheap to write,
-    while seeking still decodes real 720p frames."""
+    """Two alternating textured pictures, keyframes every two seconds like camera footage, while seeking still
+    decodes real 720p frames. Cheap to write: one two-second group of pictures is encoded (the textures cost x264
+    6 s for the whole minute) and its packets are written again, shifted, for every two seconds after it."""
     rng = np.random.default_rng(0)
     base = rng.integers(0, 255, (SIZE[1] // 8, SIZE[0] // 8, 3), dtype=np.uint8).repeat(8, 0).repeat(8, 1)
     pictures = [
         av.VideoFrame.from_ndarray(np.roll(base, shift, axis=1), format="rgb24").reformat(format="yuv420p")
         for shift in (0, 16)
     ]
+    group = 2 * FPS
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
-        stream.codec_context.gop_size = 2 * FPS
+        stream.codec_context.gop_size = group
         stream.options = {"preset": "ultrafast"}
-        for index in range(FRAMES):
+        packets = []
+        for index in range(group):
             picture = pictures[index // FPS % 2]
             picture.pts = index
-            out.mux(stream.encode(picture))
-        out.mux(stream.encode(None))
+            packets += stream.encode(picture)
+        packets += stream.encode(None)
+        span = round(group / FPS / packets[0].time_base)
+        for repeat in range(FRAMES // group):
+            for packet in packets:
+                copy = av.Packet(bytes(packet))
+                copy.stream, copy.time_base, copy.is_keyframe = stream, packet.time_base, packet.is_keyframe
+                copy.pts, copy.dts = packet.pts + repeat * span, packet.dts + repeat * span
+                out.mux(copy)
 
 
 def _project(video) -> Project:
