@@ -38,10 +38,12 @@ class FrameSource:
 
     def _index(self, trust_container: bool) -> tuple[list[int], list[int]]:
         """Every frame's pts in presentation order and the indices of keyframes. The container's own index costs
-        nothing to read but holds decode timestamps, which equal presentation ones only without B-frames; the
-        fallback reads every packet, which for a long file means reading all of it."""
+        nothing to read but holds decode timestamps, which equal presentation ones only without B-frames, and it
+        may list keyframes alone (Matroska's and WebM's cues), so it is used only when it holds as many frames as
+        the container declares; the fallback reads every packet, which for a long file means reading all of it."""
         entries = self._stream.index_entries
-        if trust_container and len(entries) and not self._stream.codec_context.has_b_frames:
+        complete = len(entries) == self._stream.frames > 0
+        if trust_container and complete and not self._stream.codec_context.has_b_frames:
             pairs = [(e.timestamp, e.is_keyframe) for e in entries if not e.is_discard]
         else:
             self._container.seek(0, stream=self._stream)

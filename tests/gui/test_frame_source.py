@@ -1,10 +1,13 @@
 """The Qt-free helpers the GUI scrubs and tracks with: engine.frame_source and engine.regions."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from engine import frame_source, project, regions, video
 from engine.errors import InputError
+from tests import sources
 from tests.gui.conftest import CLIP
 
 
@@ -24,6 +27,19 @@ def test_random_access_returns_the_frames_read_frames_numbers(decoded):
 def test_playing_forward_matches_sequential_decoding(decoded):
     with frame_source.FrameSource(CLIP) as source:
         assert all(np.array_equal(image, decoded[i]) for i, image in source.frames(100, 275))
+
+
+@pytest.mark.parametrize("name", ["webm-vp9-opus", "webm-vp8-opus", "mkv-h264-no-audio"])
+def test_every_frame_of_a_file_whose_index_lists_keyframes_alone(name, tmp_path):
+    """Matroska and WebM index only keyframes (here the first of 12), and VP8/VP9 and baseline H.264 have no
+    B-frames: a source that trusted that index saw one frame, and an export's audit failed on the next."""
+    case = sources.CASES[name]
+    path = tmp_path / f"source{case.suffix}"
+    sources.make(replace(case, options={**case.options, "bf": "0"}), path)
+    with frame_source.FrameSource(path) as source:
+        expected = [frame.image for frame in video.read_frames(path)]
+        assert len(source) == len(expected) == case.frames
+        assert all(np.array_equal(source.frame(i), expected[i]) for i in (5, 11, 0, 7))
 
 
 def test_frames_are_read_only_and_out_of_range_is_a_readable_error():
