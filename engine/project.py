@@ -1,6 +1,7 @@
 """The project file: one JSON document, versioned, that holds everything analysis found and every decision the
 editor made. Both the GUI and the CLI read and write it, and reopening it never recomputes what it stores."""
 
+import functools
 import hashlib
 import json
 import os
@@ -62,14 +63,20 @@ def to_dict(project: Project) -> dict:
     return data
 
 
+@functools.cache
+def _field_hints(cls) -> dict:
+    """Each field's annotation, resolved once per class rather than once per track read."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls)}
+
+
 def _build(cls, data: dict, where: str, name: str):
     if not isinstance(data, dict):
         raise ProjectFileError(f"{where}: damaged project file: {name} should be an object")
-    names = {f.name for f in fields(cls)}
-    unknown = set(data) - names
+    hints = _field_hints(cls)
+    unknown = set(data) - set(hints)
     if unknown:
         raise ProjectFileError(f"{where}: unknown fields {sorted(unknown)}")
-    hints = typing.get_type_hints(cls)
     for key, value in data.items():
         if not is_dataclass(hints[key]):
             _check(value, hints[key], where, f"{name}.{key}")

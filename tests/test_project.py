@@ -1,6 +1,7 @@
 """The project file: round trip, atomic saves, damaged files reported and left alone."""
 
 import json
+import re
 
 import pytest
 
@@ -55,6 +56,27 @@ def test_export_uses_the_edited_project(analysed, tmp_path):
     done = cli("export", edited, "-o", output, "--mark-faces", "--no-audio")
     assert done.returncode == 0, done.stderr
     assert output.stat().st_size > 100_000
+
+
+@pytest.mark.parametrize(
+    "field, value, says",
+    [
+        ("boxes", [1.0, 2.0, float("nan"), 4.0], "[2] should be a number, not nan"),
+        ("boxes", [1.0, 2.0, 3.0], " should be 4 values"),
+        ("scores", True, " should be a number, not True"),
+        ("embedding", "0.1", " should be a number, not '0.1'"),
+    ],
+)
+def test_one_bad_value_among_thousands_is_named(analysed, field, value, says):
+    """Lists of numbers are checked in one pass (engine/typecheck.py); the one value that is wrong must still
+    be found and named, wherever it is: here in the middle of the longest track."""
+    data = json.loads(analysed.read_text())
+    assert sum(len(t["boxes"]) * 5 + len(t["embedding"] or ()) for t in data["tracks"]) > 10_000
+    n = max(range(len(data["tracks"])), key=lambda i: len(data["tracks"][i]["boxes"]))
+    index = len(data["tracks"][n][field]) // 2
+    data["tracks"][n][field][index] = value
+    with pytest.raises(ProjectFileError, match=re.escape(f"tracks[{n}].{field}[{index}]{says}")):
+        project.from_dict(data)
 
 
 def test_damaged_project_is_reported_and_kept(analysed, tmp_path):
