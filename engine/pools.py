@@ -16,6 +16,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 from engine import batch
 from engine.errors import MissingModelError, UserError
@@ -195,13 +196,18 @@ def _ray_work(work, task, settings, messages):
 class RayPool:
     """One task per input on an existing Ray cluster, each reserving one CPU; the cluster decides how many
     run at once. Inputs and the output folder must be at the same path on every node (shared storage); the
-    nodes need LimeLight's requirements installed, and get this checkout's code from the driver."""
+    nodes need LimeLight's requirements installed, and get this checkout's code from the driver.
+
+    The connection outlives the pool, until this process ends (Ray disconnects at exit): a split batch makes
+    two pools per video, and each new connection would be a new Ray job, whose workers start afresh on every
+    node, import LimeLight and load its models again."""
 
     def __init__(self, address: str, work=batch.run_job):
         self.work = work
         self._ray = _ray()
         self._refs: dict = {}
-        if self._ray.is_initialized():  # a split video's second pool (engine.segments.SplitVideos)
+        self._messages: Any = None  # a ray.util.queue.Queue while tasks run
+        if self._ray.is_initialized():  # an earlier pool's connection (engine.segments.SplitVideos)
             return
         _check_reachable(address)
         code = [str(ROOT / package) for package in ("engine", "models", "common")]
@@ -249,4 +255,8 @@ class RayPool:
             self._ray.cancel(ref)
 
     def close(self) -> None:
-        self._ray.shutdown()
+        if self._refs:
+            self.cancel()
+        if self._messages is not None:
+            self._messages.shutdown(force=True)
+            self._messages = None

@@ -137,6 +137,8 @@ def ray_cluster(tmp_path_factory):
     pytest.importorskip("ray", reason="ray is not installed (the batch scale-out extra in requirements.txt)")
     # Without this, Ray swaps 127.0.0.1 for the machine's network address.
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    # Nor a token from ~/.ray, which a developer's own Ray may have left there (it reaches 127.0.0.1 only).
+    env["RAY_AUTH_MODE"] = "disabled"
     port = free_port()
     log = tmp_path_factory.mktemp("ray") / "start.log"
     command = [

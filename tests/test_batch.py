@@ -1,6 +1,7 @@
 """`limelight batch` on a folder of good and bad files: every good file comes out exactly as a single
 `anonymize` run makes it, bad ones are reported without stopping the rest, a re-run does only what is left, and the
-same batch runs on a Ray cluster started here (on 127.0.0.1 only)."""
+same batch runs on a Ray cluster started here (on 127.0.0.1 only), followed on the same connection by an analysis
+in segments."""
 
 import csv
 import json
@@ -16,8 +17,8 @@ import numpy as np
 import pytest
 
 from engine import audit, batch, outfile, project, stills, video
-from engine.records import DetectorSettings, ExportSettings
-from tests.helpers import CLIP, PERFORMER, PIANIST, cli, free_port, images, times
+from engine.records import Action, DetectorSettings, ExportSettings
+from tests.helpers import CLIP, PERFORMER, PIANIST, ROOT, cli, free_port, images, times
 
 GOOD = ("day1/clip.mp4", "day1/stills/pianist.png", "day2/closeup.mov")
 BAD = ("day2/broken.mp4", "day2/notes.mp4")
@@ -240,16 +241,62 @@ def test_a_worker_that_dies_costs_only_a_retry(inputs, local_batch, tmp_path):
         same_frames(out / OUTPUTS[name], local_batch[0] / OUTPUTS[name])
 
 
-def test_same_batch_on_a_ray_cluster(ray_cluster, inputs, local_batch, tmp_path):
+RAY_DRIVER = """
+import sys
+import ray
+import main
+from engine import identities, pools, project, segments
+from engine.records import DetectorSettings
+address, inputs, out, clip, known, target = sys.argv[1:]
+code = main.main(["batch", inputs, "-o", out, "--known-faces", known, "--ray", address])
+jobs = [ray.get_runtime_context().get_job_id() if ray.is_initialized() else "none"]
+pool = pools.RayPool(address, segments.detect_segment)
+faces = identities.load_known_faces([known])
+project.save(segments.analyze_segmented(clip, pool, 2, DetectorSettings(), faces), target)
+print("Ray jobs:", *jobs, ray.get_runtime_context().get_job_id())
+sys.exit(code)
+"""
+
+
+@pytest.fixture(scope="module")
+def on_ray(ray_cluster, inputs, close_up, tmp_path_factory):
+    """One driver on the cluster: `limelight batch --ray` on the inputs, then, on a second pool, the close-up
+    analysed in two segments, as a split batch does (engine.segments.SplitVideos). Its own process: Ray reads the
+    settings that keep it on 127.0.0.1 when it is imported, and this test process imported it before."""
     address, env = ray_cluster
-    out = tmp_path / "out"
-    done = cli("batch", inputs, "-o", out, "--known-faces", PERFORMER, "--ray", address, env=env)
+    folder = tmp_path_factory.mktemp("ray")
+    out, found = folder / "out", folder / "close_up.limelight.json"
+    arguments = [address, inputs, out, close_up, PERFORMER, found]
+    done = subprocess.run(
+        [sys.executable, "-c", RAY_DRIVER, *map(str, arguments)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return out, done, found
+
+
+def test_same_batch_on_a_ray_cluster(on_ray, local_batch):
+    out, done, _ = on_ray
     check_batch(out, done)
     local, _ = local_batch
     for name in ("day1/clip.mp4", "day2/closeup.mov"):
         same_frames(out / OUTPUTS[name], local / OUTPUTS[name])
     name = OUTPUTS["day1/stills/pianist.png"]
     assert (out / name).read_bytes() == (local / name).read_bytes()
+
+
+def test_segments_on_the_same_ray_connection(on_ray, close_up_analysed, tmp_path):
+    """The segments give the unsplit analysis (as on this machine's pool, tests/test_segments.py), and the second
+    pool reused the batch's connection: one Ray job, whose workers had started and loaded their models already."""
+    _, done, found = on_ray
+    (jobs,) = [line.split()[2:] for line in done.stdout.splitlines() if line.startswith("Ray jobs:")]
+    assert len(jobs) == 2 and jobs[0] == jobs[1], jobs
+    project.save(close_up_analysed, tmp_path / "whole.limelight.json")
+    assert project.to_dict(project.load(found)) == project.to_dict(project.load(tmp_path / "whole.limelight.json"))
+    assert any(person.decision == Action.KEEP for person in close_up_analysed.identities)
 
 
 def test_ray_missing_is_one_clear_line(tmp_path, inputs):

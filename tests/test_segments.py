@@ -5,11 +5,10 @@ run's, frame for frame and audio packet for packet.
 Tracks are what segments could get wrong, so they are compared on the clip's opening (tests/conftest.py): three
 keyframes to split at, two shot changes, a crowd, tracks across the boundaries. Recognition runs once, on the joined
 tracks, as unsplit; people and decisions are compared on the performer's close-up, which recognises in a tenth of
-the time, split in two: on this machine's pool, on a Ray cluster and through the command line."""
+the time, split in two: on this machine's pool and through the command line here, and on a Ray cluster by the
+driver that runs the batch there (tests/test_batch.py)."""
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from engine import analyze, audit, batch, decisions, export, pools, project, segments, video
 from engine.job import Job
 from engine.records import Action, DetectorSettings, ExportSettings, Project
-from tests.helpers import CLIP, PERFORMER, ROOT, audio_packets, cli, clip_part, frames, times
+from tests.helpers import CLIP, PERFORMER, audio_packets, cli, clip_part, frames, times
 
 SETTINGS = DetectorSettings()
 PARTS = 3
@@ -53,6 +52,9 @@ def test_segments_give_the_unsplit_project(opening_analysed, split):
 
 
 def test_segments_give_the_unsplit_people_and_decisions(close_up, close_up_analysed, known):
+    """Also on a Ray cluster, in tests/test_batch.py."""
+    (cut,) = boundaries(close_up, 2)
+    assert any(t.start < cut <= t.end for t in close_up_analysed.tracks), "a face crosses the segments' boundary"
     found = segments.analyze_segmented(close_up, pools.LocalPool(2, segments.detect_segment), 2, SETTINGS, known, Job())
     assert project.to_dict(found) == project.to_dict(close_up_analysed)
     assert any(person.decision == Action.KEEP for person in found.identities) and len(found.identities) > 1
@@ -96,34 +98,6 @@ def test_a_stream_without_timestamps_is_decoded_from_its_start(tmp_path):
     expected = analyze.analyze(raw, settings, recognise=False)
     found = segments.analyze_segmented(raw, pools.LocalPool(2, segments.detect_segment), 2, settings, recognise=False)
     assert project.to_dict(found) == project.to_dict(expected) and found.tracks
-
-
-RAY_DRIVER = """
-import sys
-from engine import identities, pools, project, segments
-from engine.records import DetectorSettings
-address, clip, known, parts, target = sys.argv[1:]
-pool = pools.RayPool(address, segments.detect_segment)
-faces = identities.load_known_faces([known])
-project.save(segments.analyze_segmented(clip, pool, int(parts), DetectorSettings(), faces), target)
-"""
-
-
-def test_segments_on_a_ray_cluster(ray_cluster, close_up, close_up_analysed, tmp_path):
-    """The driver runs in its own process, as `limelight batch --ray` does: Ray reads the settings that keep it
-    on 127.0.0.1 when it is imported, and this test process imported it before."""
-    address, env = ray_cluster
-    (cut,) = boundaries(close_up, 2)
-    assert any(t.start < cut <= t.end for t in close_up_analysed.tracks), "a face crosses the segments' boundary"
-    assert any(person.decision == Action.KEEP for person in close_up_analysed.identities)
-    found, expected = tmp_path / "ray.limelight.json", tmp_path / "whole.limelight.json"
-    arguments = [address, close_up, PERFORMER, 2, found]
-    done = subprocess.run(
-        [sys.executable, "-c", RAY_DRIVER, *map(str, arguments)], env=env, cwd=ROOT, capture_output=True, timeout=900
-    )
-    assert done.returncode == 0, done.stderr.decode()
-    project.save(close_up_analysed, expected)
-    assert project.to_dict(project.load(found)) == project.to_dict(project.load(expected))
 
 
 def test_a_container_that_seeks_past_the_frame_is_decoded_from_its_start(monkeypatch):
