@@ -73,33 +73,24 @@ def _check(value, hint) -> None:
             raise _Wrong("a list", value)
         if _all_fine(value, args[0]):
             return
-        for i, item in enumerate(value):
-            try:
-                _check(item, args[0])
-            except _Wrong as wrong:
-                wrong.path.append(f"[{i}]")
-                raise
+        members: typing.Iterable = ((i, item, args[0]) for i, item in enumerate(value))
     elif kind is tuple:
         if not isinstance(value, (list, tuple)) or len(value) != len(args):
             raise _Wrong(f"{len(args)} values", value)
-        for i, (item, inner) in enumerate(zip(value, args)):
-            try:
-                _check(item, inner)
-            except _Wrong as wrong:
-                wrong.path.append(f"[{i}]")
-                raise
+        members = ((i, item, inner) for i, (item, inner) in enumerate(zip(value, args)))
     elif kind is dict:
         if not isinstance(value, dict):
             raise _Wrong("an object", value)
-        for key, item in value.items():
-            try:
-                _check(item, args[1])
-            except _Wrong as wrong:
-                wrong.path.append(f"[{key!r}]")
-                raise
-    elif kind is float:
-        if not _number(value):
+        members = ((key, item, args[1]) for key, item in value.items())
+    else:
+        if kind is float and not _number(value):
             raise _Wrong("a number", value)
-    elif kind in (int, str, bool):
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if kind in (int, str, bool) and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
             raise _Wrong(_EXPECTED[kind], value)
+        return
+    for key, item, inner in members:
+        try:
+            _check(item, inner)
+        except _Wrong as wrong:
+            wrong.path.append(f"[{key!r}]")
+            raise
