@@ -56,11 +56,12 @@ def reference_faces(model, rgb) -> np.ndarray:
     ids=lambda p: p.name[:30],
 )
 def test_same_faces_as_the_mtcnn_package(picture, package_mtcnn):
-    """Same boxes (the package rounds them to whole pixels), same scores, landmarks inside the box. Pictures at
-    most 1000 pixels wide: the package's TensorFlow pipeline took 3.8 CPU-s on the 2000-pixel still and 0.7 on it
-    at half size, where it finds the same three faces."""
+    """Same boxes (the package rounds them to whole pixels), same scores, landmarks inside the box. The 2000-pixel still
+    at half size: the package's TensorFlow pipeline took 3.8 CPU-s on it and 0.7 on the half, where it finds the
+    same three faces. WIDER's 1024-pixel pictures stay whole: halved, their faces of 12 to 20 pixels are within a
+    pixel of the package's rounded boxes, which is under 0.9 overlap."""
     rgb = read_image(picture)
-    if max(rgb.shape[:2]) > 1000:
+    if max(rgb.shape[:2]) > 1500:
         rgb = cv2.resize(rgb, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     found = detect.create("mtcnn").detect(rgb)
     expected = reference_faces(package_mtcnn, rgb)
