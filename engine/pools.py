@@ -255,8 +255,7 @@ class RayPool:
             self._ray.cancel(ref)
 
     def close(self) -> None:
-        if self._refs:
-            self.cancel()
+        self.cancel()
         if self._messages is not None:
             self._messages.shutdown(force=True)
             self._messages = None

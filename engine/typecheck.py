@@ -37,7 +37,7 @@ def check(value, hint, name: str) -> None:
 
 
 @functools.cache
-def _parts(hint) -> tuple[object, tuple, bool]:
+def _parts(hint) -> tuple[typing.Any, tuple, bool]:
     """(origin or the plain type, arguments, whether None is allowed)."""
     optional = False
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
@@ -83,9 +83,11 @@ def _check(value, hint) -> None:
             raise _Wrong("an object", value)
         members = ((key, item, args[1]) for key, item in value.items())
     else:
-        if kind is float and not _number(value):
-            raise _Wrong("a number", value)
-        if kind in (int, str, bool) and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+        if kind is float:
+            fine = _number(value)
+        else:
+            fine = kind not in _EXPECTED or (isinstance(value, kind) and not (kind is int and isinstance(value, bool)))
+        if not fine:
             raise _Wrong(_EXPECTED[kind], value)
         return
     for key, item, inner in members:
