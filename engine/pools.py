@@ -16,7 +16,6 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
 
 from engine import batch
 from engine.errors import MissingModelError, UserError
@@ -188,9 +187,38 @@ def _check_reachable(address: str) -> None:
         ) from None
 
 
-def _ray_work(work, task, settings, messages):
+def _ray_work(work, task, settings):
+    """A Ray generator task: ("progress", report) as the job makes them, then ("result", what it returned).
+    Yielding waits on nothing, whereas a task that waits on another (sending a report to a queue actor did) lends
+    its CPU meanwhile, and Ray starts one more job on it: a node of two CPUs ran three at once. The job runs on a
+    thread of its own, as a callback cannot yield; a cancel interrupts this thread and reaches the job through
+    its cancel event, at its next frame."""
     limit_threads(1)
-    return work(task, settings, _Throttled(messages.put))
+    reports: queue.SimpleQueue = queue.SimpleQueue()
+    cancel = threading.Event()
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(("result", work(task, settings, _Throttled(reports.put), cancel)))
+        except BaseException as exc:
+            outcome.append(("error", exc))
+        finally:
+            reports.put(None)
+
+    job = threading.Thread(target=run, name="limelight-job")
+    job.start()
+    try:
+        for report in iter(reports.get, None):
+            yield "progress", report
+    finally:
+        if job.is_alive():  # interrupted: stop the job at its next frame, as a local worker's
+            cancel.set()
+            job.join()
+    kind, value = outcome[0]
+    if kind == "error":
+        raise value
+    yield kind, value
 
 
 class RayPool:
@@ -205,8 +233,7 @@ class RayPool:
     def __init__(self, address: str, work=batch.run_job):
         self.work = work
         self._ray = _ray()
-        self._refs: dict = {}
-        self._messages: Any = None  # a ray.util.queue.Queue while tasks run
+        self._streams: dict = {}
         if self._ray.is_initialized():  # an earlier pool's connection (engine.segments.SplitVideos)
             return
         _check_reachable(address)
@@ -222,40 +249,31 @@ class RayPool:
             raise UserError(f"cannot use the Ray cluster at {address} ({str(exc).splitlines()[0]})") from None
 
     def start(self, tasks, settings, progress) -> None:
-        from ray.util.queue import Queue
-
         self._progress = progress
-        self._messages = Queue()
         remote = self._ray.remote(num_cpus=1, max_retries=0)(_ray_work)
         shared = self._ray.put(settings)
-        self._refs = {remote.remote(self.work, task, shared, self._messages): task for task in tasks}
-
-    def _forward(self) -> None:
-        while True:
-            try:
-                message = self._messages.get_nowait()
-            except queue.Empty:
-                return
-            if self._progress:
-                self._progress(*message)
+        self._streams = {remote.remote(self.work, task, shared): task for task in tasks}
 
     def results(self):
-        exceptions = self._ray.exceptions
-        while self._refs:
-            ready, _ = self._ray.wait(list(self._refs), num_returns=1, timeout=0.3)
-            self._forward()
-            for ref in ready:
-                task = self._refs.pop(ref)
-                yield _outcome(
-                    task, lambda ref=ref: self._ray.get(ref), (exceptions.TaskCancelledError,), "the Ray task failed"
-                )
+        cancelled = (self._ray.exceptions.TaskCancelledError,)
+        while self._streams:
+            ready, _ = self._ray.wait(list(self._streams), num_returns=1, timeout=0.3)
+            for stream in ready:
+                task = self._streams[stream]
+                got = _outcome(task, lambda s=stream: self._ray.get(next(s)), cancelled, "the Ray task failed")
+                if isinstance(got, batch.Result):  # what the task became when it did not return
+                    del self._streams[stream]
+                    yield got
+                elif got[0] == "progress":
+                    if self._progress:
+                        self._progress(*got[1])
+                else:
+                    del self._streams[stream]
+                    yield got[1]
 
     def cancel(self) -> None:
-        for ref in self._refs:
-            self._ray.cancel(ref)
+        for stream in self._streams:
+            self._ray.cancel(stream)
 
     def close(self) -> None:
         self.cancel()
-        if self._messages is not None:
-            self._messages.shutdown(force=True)
-            self._messages = None

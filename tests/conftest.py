@@ -3,11 +3,12 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import CLIP, HAMILTON, PERFORMER, cli, clip_part, free_port
+from tests.helpers import CLIP, HAMILTON, OPENING_FRAMES, PERFORMER, cli, clip_part, free_port
 
 # Session fixtures that cost a whole analysis or a cluster. pytest-xdist builds session fixtures once per worker, so
 # the tests that use one of these are sent to one worker (see pytest_collection_modifyitems).
@@ -68,6 +69,33 @@ def pytest_terminal_summary(terminalreporter):
                 terminalreporter.write_line(text)
 
 
+@pytest.fixture
+def limelight(capfd, monkeypatch):
+    """The command line run in this process, `main.main(args)`, for claims about what it answers rather than about
+    a process: a `cli` subprocess costs 0.4 CPU-s to start. Its output is read at the file descriptors, so a
+    library writing there from C shows up as it would in a terminal. Arguments that would open the window fail
+    the test instead: its event loop would never return here."""
+    import main
+
+    def window(argv):
+        raise AssertionError(f"the command line opened the GUI for {argv}")
+
+    monkeypatch.setitem(sys.modules, "gui.app", types.SimpleNamespace(run_gui=window))
+
+    def run(*args) -> subprocess.CompletedProcess:
+        terminate = signal.getsignal(signal.SIGTERM)  # main sets its own
+        try:
+            code = main.main([str(a) for a in args])
+        except SystemExit as exc:  # argparse's usage errors and --help
+            code = exc.code
+        finally:
+            signal.signal(signal.SIGTERM, terminate)
+        out, err = capfd.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def tensorflow():
     """TensorFlow, for the tests that compare with Keras or the mtcnn package: its import alone costs 4 CPU-s, so
@@ -89,10 +117,11 @@ def anonymized(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def opening(tmp_path_factory) -> Path:
-    """The clip's first 163 frames, up to the keyframe after the performer's close-up: the wide shot, the pianist,
-    the audience and the close-up, two shot changes, keyframes at frames 0, 60 and 120. For claims about how the
-    pipeline runs (segments, checkpoints) rather than about the whole clip's faces: it analyses in 60% of the time."""
-    return clip_part(tmp_path_factory.mktemp("opening") / "opening.mp4", 0, 163)
+    """The clip's first 144 frames: the wide shot, the pianist, the audience and the start of the performer's
+    close-up, two shot changes, keyframes at frames 0, 60 and 120. For claims about how the pipeline runs (segments,
+    checkpoints) rather than about the whole clip's faces: it analyses in half the time. Its close-up frames are the
+    dearest to analyse; 24 of them are the fewest that still make three segments (test_segments) at 60 and 120."""
+    return clip_part(tmp_path_factory.mktemp("opening") / "opening.mp4", 0, OPENING_FRAMES)
 
 
 @pytest.fixture(scope="session")
@@ -139,6 +168,9 @@ def ray_cluster(tmp_path_factory):
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
     # Nor a token from ~/.ray, which a developer's own Ray may have left there (it reaches 127.0.0.1 only).
     env["RAY_AUTH_MODE"] = "disabled"
+    # Workers Ray starts ahead, one per CPU, lack the job's code (engine.pools ships it), so none of them ever ran
+    # a task: 1.8 CPU-s.
+    env["RAY_enable_worker_prestart"] = env["RAY_prestart_worker_first_driver"] = "0"
     port = free_port()
     log = tmp_path_factory.mktemp("ray") / "start.log"
     command = [

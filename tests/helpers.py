@@ -17,6 +17,7 @@ CLIP = HAMILTON / "short_hamilton_clip.mp4"
 PERFORMER = HAMILTON / "lin-manuel-miranda.png"
 PIANIST = HAMILTON / "alex-lacamoire.png"
 LFW = HAMILTON.parent / "lfw-people"
+OPENING_FRAMES = 144  # tests/conftest.py, `opening`
 STILLS = ("two_people.jpg", "obama_and_biden.jpg", "lin-manuel-miranda.png", "alex-lacamoire.png")
 
 

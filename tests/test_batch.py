@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import audit, batch, outfile, project, stills, video
+from engine import audit, batch, outfile, pools, project, stills, video
 from engine.records import Action, DetectorSettings, ExportSettings
 from tests.helpers import CLIP, PERFORMER, PIANIST, ROOT, cli, free_port, images, times
 
@@ -99,11 +99,11 @@ def test_mixed_batch_runs_to_completion(local_batch):
     check_batch(*local_batch)
 
 
-def test_outputs_are_the_files_single_runs_write(local_batch, inputs, tmp_path):
+def test_outputs_are_the_files_single_runs_write(limelight, local_batch, inputs, tmp_path):
     out, _ = local_batch
     for name in ("day2/closeup.mov", "day1/stills/pianist.png"):
         single = tmp_path / Path(OUTPUTS[name]).name
-        done = cli("anonymize", inputs / name, "-o", single, "--known-faces", PERFORMER)
+        done = limelight("anonymize", inputs / name, "-o", single, "--known-faces", PERFORMER)
         assert done.returncode == 0, done.stderr
         if stills.is_image(name):
             assert np.array_equal(stills.read_image(single), stills.read_image(out / OUTPUTS[name]))
@@ -246,13 +246,15 @@ import sys
 import ray
 import main
 from engine import identities, pools, project, segments
+from engine.job import Job
 from engine.records import DetectorSettings
 address, inputs, out, clip, known, target = sys.argv[1:]
 code = main.main(["batch", inputs, "-o", out, "--known-faces", known, "--ray", address])
 jobs = [ray.get_runtime_context().get_job_id() if ray.is_initialized() else "none"]
 pool = pools.RayPool(address, segments.detect_segment)
 faces = identities.load_known_faces([known])
-project.save(segments.analyze_segmented(clip, pool, 2, DetectorSettings(), faces), target)
+job = Job(on_progress=lambda stage, done, total: print("progress:", stage, done, total))
+project.save(segments.analyze_segmented(clip, pool, 2, DetectorSettings(), faces, job), target)
 print("Ray jobs:", *jobs, ray.get_runtime_context().get_job_id())
 sys.exit(code)
 """
@@ -290,13 +292,47 @@ def test_same_batch_on_a_ray_cluster(on_ray, local_batch):
 
 def test_segments_on_the_same_ray_connection(on_ray, close_up_analysed, tmp_path):
     """The segments give the unsplit analysis (as on this machine's pool, tests/test_segments.py), and the second
-    pool reused the batch's connection: one Ray job, whose workers had started and loaded their models already."""
+    pool reused the batch's connection: one Ray job, whose workers had started and loaded their models already.
+    The tasks' progress arrives, to the last frame, streamed by the tasks themselves (engine.pools._ray_work)."""
     _, done, found = on_ray
-    (jobs,) = [line.split()[2:] for line in done.stdout.splitlines() if line.startswith("Ray jobs:")]
+    lines = done.stdout.splitlines()
+    (jobs,) = [line.split()[2:] for line in lines if line.startswith("Ray jobs:")]
     assert len(jobs) == 2 and jobs[0] == jobs[1], jobs
+    detecting = [line.rsplit(maxsplit=2)[1:] for line in lines if line.startswith("progress: Detecting faces")]
+    assert detecting and detecting[-1] == ["91", "91"], detecting
     project.save(close_up_analysed, tmp_path / "whole.limelight.json")
     assert project.to_dict(project.load(found)) == project.to_dict(project.load(tmp_path / "whole.limelight.json"))
     assert any(person.decision == Action.KEEP for person in close_up_analysed.identities)
+
+
+def test_a_ray_task_streams_progress_and_a_cancel_stops_its_job(monkeypatch):
+    """A Ray task (engine.pools._ray_work) is a generator that Ray iterates: the job's reports, then its result or
+    its error. Cancelling the task interrupts that iteration, here by closing it; the job, on a thread of its own,
+    must then stop at its next frame rather than run on."""
+    monkeypatch.setattr(pools, "limit_threads", lambda count: None)  # this process's threads are not the task's
+    ended = []
+
+    def work(task, settings, progress, cancel_event):
+        for frame in range(1, settings + 1):
+            if cancel_event.is_set():
+                break
+            progress(task.name, "Detecting faces", frame, settings)
+            time.sleep(0.001)
+        ended.append(frame)
+        if task.name == "broken.mp4":
+            raise ValueError("a broken frame")
+        return f"{frame} frames"
+
+    clip, broken = batch.Task("clip.mp4", "in", "out", 1), batch.Task("broken.mp4", "in", "out", 1)
+    items = list(pools._ray_work(work, clip, 3))
+    assert items[0] == ("progress", ("clip.mp4", "Detecting faces", 1, 3)) and items[-1] == ("result", "3 frames")
+    assert items[-2] == ("progress", ("clip.mp4", "Detecting faces", 3, 3)), "the last report before the result"
+    with pytest.raises(ValueError, match="a broken frame"):
+        list(pools._ray_work(work, broken, 3))
+    stream = pools._ray_work(work, clip, 10000)
+    next(stream)
+    stream.close()
+    assert len(ended) == 3 and ended[-1] < 10000, "stopped, not run to the end"
 
 
 def test_ray_missing_is_one_clear_line(tmp_path, inputs):

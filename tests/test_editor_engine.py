@@ -12,7 +12,7 @@ from engine.analyze import analyze
 from engine.errors import Cancelled
 from engine.job import Job
 from engine.records import Action, DetectorSettings, Match, MatchStatus
-from tests.helpers import CLIP, PERFORMER
+from tests.helpers import CLIP, OPENING_FRAMES, PERFORMER
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_analysis_stopped_midway_resumes_from_its_checkpoint(opening, opening_an
 
     monkeypatch.setattr(analysis.detect, "create", counting)
     saved = tmp_path / ("clip" + checkpoint.SUFFIX)
-    stop_at, total = 60, 163
+    stop_at, total = 60, OPENING_FRAMES
 
     reports = []
 

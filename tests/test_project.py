@@ -8,7 +8,7 @@ import pytest
 from engine import decisions, project
 from engine.errors import InputError, OutputError, ProjectFileError
 from engine.records import SCHEMA_VERSION, Action, Match
-from tests.helpers import CLIP, cli
+from tests.helpers import CLIP
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +46,14 @@ def test_edits_survive_a_save(analysed, tmp_path):
     assert again.track(drawn.id).manual and again.track(drawn.id).boxes == [(5, 5, 50, 50)] * 3
 
 
-def test_export_uses_the_edited_project(analysed, tmp_path):
+def test_export_uses_the_edited_project(limelight, analysed, tmp_path):
     proj = project.load(analysed)
     for person in proj.identities:
         decisions.set_identity(proj, person.id, Action.KEEP)
     edited = tmp_path / "all_kept.json"
     project.save(proj, edited)
     output = tmp_path / "out.mp4"
-    done = cli("export", edited, "-o", output, "--mark-faces", "--no-audio")
+    done = limelight("export", edited, "-o", output, "--mark-faces", "--no-audio")
     assert done.returncode == 0, done.stderr
     assert output.stat().st_size > 100_000
 
@@ -79,13 +79,13 @@ def test_one_bad_value_among_thousands_is_named(analysed, field, value, says):
         project.from_dict(data)
 
 
-def test_damaged_project_is_reported_and_kept(analysed, tmp_path):
+def test_damaged_project_is_reported_and_kept(limelight, analysed, tmp_path):
     damaged = tmp_path / "damaged.limelight.json"
     text = analysed.read_text()[:5000]
     damaged.write_text(text)
     with pytest.raises(ProjectFileError, match="damaged"):
         project.load(damaged)
-    done = cli("export", damaged, "-o", tmp_path / "out.mp4")
+    done = limelight("export", damaged, "-o", tmp_path / "out.mp4")
     assert done.returncode == 6 and "damaged" in done.stderr and "Traceback" not in done.stderr
     assert damaged.read_text() == text
     assert not (tmp_path / "out.mp4").exists()

@@ -19,7 +19,7 @@ import pytest
 from engine import analyze, audit, batch, decisions, export, pools, project, segments, video
 from engine.job import Job
 from engine.records import Action, DetectorSettings, ExportSettings, Project
-from tests.helpers import CLIP, PERFORMER, audio_packets, cli, clip_part, frames, times
+from tests.helpers import CLIP, OPENING_FRAMES, PERFORMER, audio_packets, cli, clip_part, frames, times
 
 SETTINGS = DetectorSettings()
 PARTS = 3
@@ -68,7 +68,7 @@ def test_parts_encoded_apart_join_frame_exact_with_the_sources_audio(opening, sp
     whole, parts = tmp_path / "whole.mp4", tmp_path / "parts.mp4"
     export.export(proj, whole)
     segments.export_segmented(proj, parts, pools.LocalPool(2, segments.encode_part), PARTS)
-    assert times(parts) == times(whole) == times(opening) and len(times(opening)) == 163
+    assert times(parts) == times(whole) == times(opening) and len(times(opening)) == OPENING_FRAMES
     assert audio_packets(parts) == audio_packets(whole) == audio_packets(opening)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["whole.mp4", "parts.mp4", audit.report_path(whole).name, audit.report_path(parts).name]
@@ -135,6 +135,6 @@ def test_batch_splits_each_video_over_the_pool(tmp_path):
     assert not [p for p in out.rglob(".limelight-parts-*")]
 
 
-def test_split_needs_two_parts_or_more(tmp_path):
-    done = cli("batch", CLIP, "-o", tmp_path / "out", "--split", "1")
+def test_split_needs_two_parts_or_more(limelight, tmp_path):
+    done = limelight("batch", CLIP, "-o", tmp_path / "out", "--split", "1")
     assert done.returncode == 2 and done.stderr.strip() == "limelight: error: --split must be 2 or more"

@@ -6,6 +6,7 @@ from engine import project
 from engine.records import Action
 from gui.style import ACTION_COLOURS, DETECTION_COLOUR
 from tests.gui.conftest import image_array
+from tests.helpers import OPENING_FRAMES
 
 
 def _pixels_near(image: np.ndarray, colour, tolerance: int = 12) -> int:
@@ -23,7 +24,7 @@ def test_results_arrive_while_analysis_runs_and_the_window_scrubs(gui_analysis):
 
 def test_analysis_is_saved_and_shown_as_people_and_lanes(gui_analysis):
     saved = project.load(gui_analysis.project_path)
-    assert saved.source.frame_count == 163, "the clip's opening (tests/gui/conftest.py)"
+    assert saved.source.frame_count == OPENING_FRAMES, "the clip's opening (tests/conftest.py)"
     assert len(saved.identities) == gui_analysis.identities > 1
     assert gui_analysis.cards == len(saved.identities)
     assert gui_analysis.lanes == len(saved.identities)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog
 from engine import video
 from engine.records import Action
 from tests.gui.conftest import CLOSE_UP, biggest_face, visible_boxes
+from tests.helpers import OPENING_FRAMES
 
 
 def _regions(path, wanted: dict[int, tuple]) -> dict[int, np.ndarray]:
@@ -40,9 +41,9 @@ def test_export_keeps_the_chosen_face_and_blurs_the_rest(opened, qtbot, tmp_path
     assert proj.export.style == "mosaic", "the dialog's settings are kept with the project"
 
     info = video.probe(output)
-    assert (info.frame_count, info.width, info.height, info.has_audio) == (163, 640, 360, True)
+    assert (info.frame_count, info.width, info.height, info.has_audio) == (OPENING_FRAMES, 640, 360, True)
     with av.open(str(output)) as container:
-        assert sum(1 for _ in container.decode(video=0)) == 163
+        assert sum(1 for _ in container.decode(video=0)) == OPENING_FRAMES
     wanted = {CLOSE_UP: performer.box_at(CLOSE_UP), blurred.thumbnail_frame: blurred.box_at(blurred.thumbnail_frame)}
     before, after = _regions(opened.document.video, wanted), _regions(output, wanted)
     assert np.abs(after[CLOSE_UP] - before[CLOSE_UP]).mean() < 4, "the kept face is unchanged (but for encoding)"

@@ -9,6 +9,7 @@ from engine import frame_source, project, regions, video
 from engine.errors import InputError
 from tests import sources
 from tests.gui.conftest import CLIP
+from tests.helpers import OPENING_FRAMES
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def test_shot_bounds_follow_the_cuts(analysed_project):
     assert analysed_project.cuts == [20, 82], "the clip's opening has two shot changes"
     assert regions.shot_bounds(analysed_project, 0) == (0, 19)
     assert regions.shot_bounds(analysed_project, 50) == (20, 81)
-    assert regions.shot_bounds(analysed_project, 82) == (82, 162), "the last shot ends with the video"
+    assert regions.shot_bounds(analysed_project, 82) == (82, OPENING_FRAMES - 1), "the last shot ends with the video"
 
 
 def test_a_drawn_box_follows_the_face_it_covers_within_its_shot(analysed_project):

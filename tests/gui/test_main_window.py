@@ -11,6 +11,7 @@ from engine.records import Action
 from gui.face_menu import face_menu
 from gui.timeline import LANE_HEIGHT
 from tests.gui.conftest import biggest_face, make_window, visible_boxes
+from tests.helpers import OPENING_FRAMES
 
 SHORTCUT_TIMEOUT = 5_000
 
@@ -187,7 +188,7 @@ def test_keyboard_shortcuts_drive_playback(opened, qtbot):
     qtbot.keyClick(opened, Qt.Key.Key_Space)
     assert not opened.player.playing
     qtbot.keyClick(opened, Qt.Key.Key_End)
-    assert opened.player.index == opened.document.project.source.frame_count - 1 == 162
+    assert opened.player.index == opened.document.project.source.frame_count - 1 == OPENING_FRAMES - 1
 
 
 def test_known_faces_keep_the_matching_person(opened, qtbot):
