@@ -312,11 +312,11 @@ def test_a_ray_task_streams_progress_and_a_cancel_stops_its_job(monkeypatch):
     monkeypatch.setattr(pools, "limit_threads", lambda count: None)  # this process's threads are not the task's
     ended = []
 
-    def work(task, settings, progress, cancel_event):
-        for frame in range(1, settings + 1):
+    def work(task, frames, progress, cancel_event):  # the settings a pool hands every job: here, its length
+        for frame in range(1, frames + 1):
             if cancel_event.is_set():
                 break
-            progress(task.name, "Detecting faces", frame, settings)
+            progress(task.name, "Detecting faces", frame, frames)
             time.sleep(0.001)
         ended.append(frame)
         if task.name == "broken.mp4":
