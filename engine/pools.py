@@ -211,10 +211,9 @@ def _ray_work(work, task, settings):
     try:
         for report in iter(reports.get, None):
             yield "progress", report
-    finally:
-        if job.is_alive():  # interrupted: stop the job at its next frame, as a local worker's
-            cancel.set()
-            job.join()
+    finally:  # interrupted, the job stops at its next frame, as a local worker's; ended, it has nothing to stop
+        cancel.set()
+        job.join()
     kind, value = outcome[0]
     if kind == "error":
         raise value
